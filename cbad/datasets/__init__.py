@@ -1,0 +1,21 @@
+"""Datasets: frame sources, the clip index, benchmark and custom datasets."""
+from .avenue import AvenueDataset, load_volume_label
+from .base_video_dataset import BaseVideoDataset
+from .clip_index import build_clip_index
+from .folder import VideoFolderDataset
+from .labels import (load_label_file, load_mat_ranges, parse_ucsd_m,
+                     ranges_to_labels)
+from .ped2 import UCSDPed2Dataset
+from .shanghaitech import ShanghaiTechDataset, load_shanghaitech_labels
+from .sources import FrameFolderSource, FrameSource, VideoFileSource
+from .synthetic import SyntheticDataset
+from .transforms import LoadClipFrames, PackClipInputs, ResizeClip
+
+__all__ = [
+    'build_clip_index', 'FrameSource', 'FrameFolderSource', 'VideoFileSource',
+    'BaseVideoDataset', 'UCSDPed2Dataset', 'AvenueDataset',
+    'ShanghaiTechDataset', 'VideoFolderDataset', 'SyntheticDataset',
+    'load_shanghaitech_labels', 'load_volume_label', 'parse_ucsd_m',
+    'load_mat_ranges', 'ranges_to_labels', 'load_label_file',
+    'LoadClipFrames', 'ResizeClip', 'PackClipInputs'
+]

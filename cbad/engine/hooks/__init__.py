@@ -1,0 +1,3 @@
+from .fit_detector_hook import FitDetectorHook
+
+__all__ = ['FitDetectorHook']

@@ -1,0 +1,144 @@
+"""Assemble per-clip metric records into per-video frame scores and labels.
+
+Helpers of :class:`VideoAnomalyMetric`, kept apart so offline tools can
+re-use them on records loaded from disk.
+"""
+import csv
+import json
+import math
+import os.path as osp
+from collections import OrderedDict
+from typing import Dict, List, NamedTuple, Optional, Sequence
+
+import numpy as np
+
+from cbad.evaluation.functional import clip_to_frame_scores
+
+__all__ = ['VideoFrames', 'drop_duplicate_records', 'records_to_frames',
+           'write_frame_scores_csv', 'write_metrics_json', 'output_paths']
+
+
+class VideoFrames(NamedTuple):
+    """Frame scores (num_frames,) and labels (num_frames,) or None."""
+    scores: np.ndarray
+    labels: Optional[np.ndarray]
+
+
+def drop_duplicate_records(records: Sequence[dict]) -> List[dict]:
+    """Keep the first record of each (video, frame_indices) pair.
+
+    A distributed sampler pads the last batch with repeated clips; mmengine
+    normally truncates them, this guards the other paths.
+    """
+    seen, kept = set(), []
+    for rec in records:
+        key = (rec['video'], rec['frame_indices'].tobytes())
+        if key not in seen:
+            seen.add(key)
+            kept.append(rec)
+    return kept
+
+
+def _video_labels(name: str, clips: List[dict], num_frames: int) -> np.ndarray:
+    frames = np.concatenate([c['frame_indices'] for c in clips])
+    labels = np.concatenate([c['gt_labels'] for c in clips]).astype(np.int64)
+    if not np.all(np.isin(labels, [0, 1])):
+        raise ValueError(f'video {name!r}: gt_labels must be 0/1, found '
+                         f'{np.unique(labels)[:10].tolist()}.')
+    low = np.full(num_frames, 2, dtype=np.int64)
+    high = np.full(num_frames, -1, dtype=np.int64)
+    np.minimum.at(low, frames, labels)
+    np.maximum.at(high, frames, labels)
+    clash = np.flatnonzero((high >= 0) & (low != high))
+    if clash.size:
+        raise ValueError(
+            f'video {name!r}: overlapping clips disagree on the labels of '
+            f'frames {clash[:20].tolist()}{" ..." if clash.size > 20 else ""}'
+            f' ({clash.size} frames); the label file or the clip index is '
+            'inconsistent.')
+    return high.astype(np.uint8)  # coverage is checked with the scores
+
+
+def records_to_frames(records: Sequence[dict], reduce: str,
+                      labelled: bool) -> 'OrderedDict[str, VideoFrames]':
+    """Group clip records by video and map them to one score per frame.
+
+    Args:
+        records (Sequence[dict]): De-duplicated records with keys ``video``,
+            ``video_index``, ``frame_indices``, ``num_frames``,
+            ``pred_scores`` and (if ``labelled``) ``gt_labels``.
+        reduce (str): Clip -> frame mode, see
+            :func:`~cbad.evaluation.functional.clip_to_frame_scores`.
+        labelled (bool): Whether to assemble labels too.
+
+    Returns:
+        OrderedDict[str, VideoFrames]: Sorted by video name.
+    """
+    by_video: Dict[str, List[dict]] = {}
+    for rec in records:
+        by_video.setdefault(rec['video'], []).append(rec)
+    out = OrderedDict()
+    for name in sorted(by_video):
+        clips = by_video[name]
+        lengths = {c['num_frames'] for c in clips}
+        indices = {c['video_index'] for c in clips}
+        if len(lengths) > 1 or len(indices) > 1:
+            raise ValueError(
+                f'video {name!r}: its clips disagree on num_frames '
+                f'{sorted(lengths)} / video_index {sorted(indices)}; two '
+                'videos may share a name. Video names must be unique.')
+        num_frames = lengths.pop()
+        try:
+            scores = clip_to_frame_scores([c['frame_indices'] for c in clips],
+                                          [c['pred_scores'] for c in clips],
+                                          num_frames, reduce=reduce)
+        except ValueError as err:
+            raise ValueError(f'video {name!r}: {err}') from err
+        labels = _video_labels(name, clips, num_frames) if labelled else None
+        out[name] = VideoFrames(scores, labels)
+    return out
+
+
+def write_frame_scores_csv(path: str,
+                           frames: 'OrderedDict[str, VideoFrames]') -> None:
+    """Write ``video,frame,score,label`` rows sorted by video then frame.
+
+    Scores are written with ``repr(float)`` (shortest exact round trip); the
+    label is 0/1, or an empty field for unlabelled data.
+    """
+    with open(path, 'w', newline='') as f:
+        writer = csv.writer(f, lineterminator='\n')
+        writer.writerow(['video', 'frame', 'score', 'label'])
+        for name, video in frames.items():
+            for i, score in enumerate(video.scores.tolist()):
+                label = '' if video.labels is None else int(video.labels[i])
+                writer.writerow([name, i, repr(float(score)), label])
+
+
+def _json_safe(value):
+    """NaN / inf -> None (strict JSON has no NaN); numpy -> Python."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write_metrics_json(path: str, metrics: dict, protocol: dict,
+                       extra_meta: Optional[dict]) -> None:
+    """Write ``{"metrics": ..., "protocol": ..., **extra_meta}``."""
+    payload = dict(metrics=metrics, protocol=protocol)
+    payload.update(extra_meta or {})
+    with open(path, 'w') as f:
+        json.dump(_json_safe(payload), f, indent=2, allow_nan=False)
+        f.write('\n')
+
+
+def output_paths(out_dir: str) -> Dict[str, str]:
+    """Where the metric writes its files inside ``out_dir``."""
+    return dict(csv=osp.join(out_dir, 'frame_scores.csv'),
+                json=osp.join(out_dir, 'metrics.json'))

@@ -1,0 +1,288 @@
+"""Frame- and segment-level metrics of unsupervised video anomaly detection."""
+import json
+import logging
+import os
+from typing import Any, Dict, Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
+from mmengine.structures import BaseDataElement
+
+from cbad.evaluation.functional import (average_precision, equal_error_rate,
+                                        minmax_normalize_per_video, roc_auc,
+                                        segment_prf, window_labels,
+                                        window_scores)
+from cbad.evaluation.functional.frame_scores import CLIP_TO_FRAME_MODES
+from cbad.evaluation.functional.segments import WINDOW_LABEL_RULES
+from cbad.registry import METRICS
+from .frame_table import (drop_duplicate_records, output_paths,
+                          records_to_frames, write_frame_scores_csv,
+                          write_metrics_json)
+
+_REQUIRED_KEYS = ('video', 'frame_indices', 'num_frames', 'pred_scores')
+
+
+def _to_numpy(value: Any) -> np.ndarray:
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+@METRICS.register_module()
+class VideoAnomalyMetric(BaseMetric):
+    """Frame AUC (micro / video-normalised / macro), EER, AP and P/R/F1.
+
+    Per-clip predictions are grouped by video and mapped to one score per
+    frame (``clip_to_frame``); every frame of every video must be covered
+    and overlapping clips must agree on labels. Returned keys (all values
+    are fractions in [0, 1], never percentages; ``metrics.json`` stores the
+    same numbers):
+
+    - ``auc_micro`` (headline): all frames pooled, raw scores.
+    - ``auc_micro_vidnorm``: pooled after per-video min-max normalisation.
+    - ``auc_macro``: mean per-video AUC over videos holding both classes;
+      ``auc_macro_num_videos`` videos averaged, ``auc_macro_num_skipped``
+      one-class videos left out (nan when no video has both classes).
+    - ``eer``, ``eer_threshold``: equal error rate and its threshold.
+    - ``ap``: average precision (sklearn's definition).
+    - at the fitted threshold (the samples' ``pred_threshold``; omitted with
+      a warning when it is nan): ``seg_precision``, ``seg_recall``,
+      ``seg_f1`` on windows of ``segment_len`` every ``segment_stride``
+      frames (window score = mean frame score, label by
+      ``segment_label_rule``), and ``frame_precision``, ``frame_recall``,
+      ``frame_f1`` on frames.
+
+    If all pooled frames share one class, the AUC-type values and EER are
+    nan (with a warning). Unlabelled data (no ``gt_labels``) gives no
+    metrics (an empty dict) but still writes the frame scores, with an
+    empty ``label`` field.
+
+    With ``out_dir`` set, writes ``out_dir/frame_scores.csv`` (header
+    ``video,frame,score,label``; rows sorted by video then 0-based frame;
+    scores as ``repr(float)``) and ``out_dir/metrics.json``:
+    ``{"metrics": {...}, "protocol": {...}, **extra_meta}`` where nan / inf
+    are written as ``null``.
+
+    Args:
+        clip_to_frame (str): ``'mean'``, ``'max'`` or ``'center'``, see
+            :func:`~cbad.evaluation.functional.clip_to_frame_scores`.
+            Defaults to ``'mean'``.
+        segment_len (int): Window length of the segment metrics.
+            Defaults to 16.
+        segment_stride (int): Window stride of the segment metrics.
+            Defaults to 4.
+        segment_label_rule (str): ``'majority'`` or ``'any'``, see
+            :func:`~cbad.evaluation.functional.window_labels`.
+            Defaults to ``'majority'``.
+        out_dir (str, optional): Folder for the CSV and JSON files.
+            Defaults to None (write nothing).
+        extra_meta (dict, optional): JSON-serialisable entries copied to the
+            top level of ``metrics.json`` (e.g. ``config``,
+            ``checkpoint_sha256``, set by ``tools/test.py``). Defaults to None.
+        collect_device (str): ``'cpu'`` or ``'gpu'``, where results of all
+            ranks are gathered. Defaults to ``'cpu'``.
+        prefix (str, optional): Prefix of the returned keys
+            (``'prefix/auc_micro'``). Defaults to None (no prefix).
+        collect_dir (str, optional): Shared folder for collecting on CPU.
+            Defaults to None.
+    """
+    default_prefix: Optional[str] = None
+
+    def __init__(self,
+                 clip_to_frame: str = 'mean',
+                 segment_len: int = 16,
+                 segment_stride: int = 4,
+                 segment_label_rule: str = 'majority',
+                 out_dir: Optional[str] = None,
+                 extra_meta: Optional[dict] = None,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None,
+                 collect_dir: Optional[str] = None) -> None:
+        super().__init__(collect_device, prefix, collect_dir)
+        if clip_to_frame not in CLIP_TO_FRAME_MODES:
+            raise ValueError(f'clip_to_frame must be one of '
+                             f'{CLIP_TO_FRAME_MODES}, found '
+                             f'{clip_to_frame!r}.')
+        if segment_label_rule not in WINDOW_LABEL_RULES:
+            raise ValueError(f'segment_label_rule must be one of '
+                             f'{WINDOW_LABEL_RULES}, found '
+                             f'{segment_label_rule!r}.')
+        if int(segment_len) < 1 or int(segment_stride) < 1:
+            raise ValueError('segment_len and segment_stride must be >= 1, '
+                             f'found {segment_len} and {segment_stride}.')
+        extra_meta = dict(extra_meta or {})
+        clash = {'metrics', 'protocol'} & set(extra_meta)
+        if clash:
+            raise ValueError(f'extra_meta keys {sorted(clash)} are reserved '
+                             'in metrics.json; rename them.')
+        try:
+            json.dumps(extra_meta)
+        except TypeError as err:
+            raise TypeError('extra_meta must be JSON-serialisable (str, '
+                            f'numbers, lists, dicts): {err}') from err
+        self.clip_to_frame = clip_to_frame
+        self.segment_len = int(segment_len)
+        self.segment_stride = int(segment_stride)
+        self.segment_label_rule = segment_label_rule
+        self.out_dir = out_dir
+        self.extra_meta = extra_meta
+
+    def process(self, data_batch: Any, data_samples: Sequence) -> None:
+        """Store one small numpy record per clip.
+
+        Args:
+            data_batch (Any): Unused.
+            data_samples (Sequence[dict | BaseDataElement]): One per clip,
+                with ``video``, ``video_index``, ``frame_indices`` (T,),
+                ``num_frames``, ``pred_scores`` (T,) (a single value is
+                broadcast), optional ``gt_labels`` (T,) and
+                ``pred_threshold``.
+        """
+        for sample in data_samples:
+            if isinstance(sample, BaseDataElement):
+                sample = sample.to_dict()
+            missing = [k for k in _REQUIRED_KEYS if k not in sample]
+            if missing:
+                raise KeyError(
+                    f'VideoAnomalyMetric needs {list(_REQUIRED_KEYS)} in each '
+                    f'data sample, missing {missing}; the model must set '
+                    'pred_scores and the pipeline pack the clip metadata.')
+            frames = _to_numpy(sample['frame_indices']).astype(np.int64)
+            frames = frames.reshape(-1)
+            scores = _to_numpy(sample['pred_scores']).astype(np.float64)
+            scores = scores.reshape(-1)
+            if scores.size == 1:
+                scores = np.repeat(scores, frames.size)
+            labels = sample.get('gt_labels')
+            if labels is not None:
+                labels = _to_numpy(labels).astype(np.int64).reshape(-1)
+            for what, arr in (('pred_scores', scores), ('gt_labels', labels)):
+                if arr is not None and arr.size != frames.size:
+                    raise ValueError(
+                        f'video {sample["video"]!r}: {what} has {arr.size} '
+                        f'values for {frames.size} frame_indices; expected '
+                        'one per frame of the clip.')
+            threshold = _to_numpy(sample.get('pred_threshold', np.nan))
+            self.results.append(
+                dict(
+                    video=str(sample['video']),
+                    video_index=int(sample.get('video_index', -1)),
+                    frame_indices=frames,
+                    num_frames=int(sample['num_frames']),
+                    pred_scores=scores,
+                    gt_labels=labels,
+                    pred_threshold=float(threshold)))
+
+    def compute_metrics(self, results: list) -> Dict[str, float]:
+        """Compute the metrics from all ranks' records (see class doc)."""
+        if not results:
+            raise ValueError('VideoAnomalyMetric received no predictions; '
+                             'is the test dataloader empty?')
+        records = drop_duplicate_records(results)
+        if len(records) < len(results):
+            print_log(f'dropped {len(results) - len(records)} duplicate clip '
+                      'records (same video and frame_indices)', 'current')
+        has_labels = {r['gt_labels'] is not None for r in records}
+        if len(has_labels) > 1:
+            raise ValueError('some clips have gt_labels and others do not; '
+                             'label every test video or none.')
+        labelled = has_labels.pop()
+        frames = records_to_frames(records, self.clip_to_frame, labelled)
+        threshold = self._fitted_threshold(records)
+        protocol = self._protocol(frames, threshold, labelled)
+        print_log('evaluation protocol: ' + ', '.join(
+            f'{k}={v}' for k, v in protocol.items()), 'current')
+        paths = None
+        if self.out_dir is not None:
+            os.makedirs(self.out_dir, exist_ok=True)
+            paths = output_paths(self.out_dir)
+            # Written before the metrics so the scores survive a metric error.
+            write_frame_scores_csv(paths['csv'], frames)
+        if labelled:
+            metrics = self._metrics(frames, threshold)
+        else:
+            metrics = {}
+            print_log('no gt_labels: metrics skipped, only frame scores are '
+                      'kept (written when out_dir is set)', 'current',
+                      logging.WARNING)
+        if paths is not None:
+            write_metrics_json(paths['json'], metrics, protocol,
+                               self.extra_meta)
+        return metrics
+
+    @staticmethod
+    def _fitted_threshold(records: Sequence[dict]) -> float:
+        values = np.unique([r['pred_threshold'] for r in records])
+        finite = values[~np.isnan(values)]
+        if finite.size == 0:
+            return float('nan')
+        if finite.size > 1 or finite.size < values.size:
+            raise ValueError(
+                'clips carry different pred_threshold values '
+                f'{values[:5].tolist()}; one fitted model must score the '
+                'whole test set.')
+        return float(finite[0])
+
+    def _protocol(self, frames, threshold: float, labelled: bool) -> dict:
+        num_abnormal = (sum(int(v.labels.sum()) for v in frames.values())
+                        if labelled else None)
+        return dict(
+            clip_to_frame=self.clip_to_frame,
+            segment_len=self.segment_len,
+            segment_stride=self.segment_stride,
+            segment_label_rule=self.segment_label_rule,
+            segment_score='mean',
+            headline='auc_micro',
+            score_normalisation='none',
+            smoothing='none',
+            num_videos=len(frames),
+            num_frames=int(sum(v.scores.size for v in frames.values())),
+            num_abnormal_frames=num_abnormal,
+            threshold=threshold if np.isfinite(threshold) else None)
+
+    def _metrics(self, frames, threshold: float) -> Dict[str, float]:
+        videos = list(frames.values())
+        scores = np.concatenate([v.scores for v in videos])
+        labels = np.concatenate([v.labels for v in videos])
+        normed = minmax_normalize_per_video([v.scores for v in videos])
+        nan = float('nan')
+        metrics: Dict[str, float] = {}
+        if labels.min() != labels.max():
+            metrics['auc_micro'] = roc_auc(scores, labels)
+            metrics['auc_micro_vidnorm'] = roc_auc(np.concatenate(normed),
+                                                   labels)
+        else:
+            print_log('every test frame has the same label: AUC and EER are '
+                      'undefined (nan)', 'current', logging.WARNING)
+            metrics['auc_micro'] = metrics['auc_micro_vidnorm'] = nan
+        per_video = [roc_auc(v.scores, v.labels) for v in videos
+                     if v.labels.min() != v.labels.max()]
+        metrics['auc_macro'] = float(np.mean(per_video)) if per_video else nan
+        metrics['auc_macro_num_videos'] = len(per_video)
+        metrics['auc_macro_num_skipped'] = len(videos) - len(per_video)
+        if np.isfinite(metrics['auc_micro']):
+            metrics['eer'], metrics['eer_threshold'] = equal_error_rate(
+                scores, labels)
+        else:
+            metrics['eer'] = metrics['eer_threshold'] = nan
+        metrics['ap'] = (average_precision(scores, labels)
+                         if labels.any() else nan)
+        if not np.isfinite(threshold):
+            print_log('pred_threshold is nan (scorers not fitted): segment '
+                      'and frame P/R/F1 skipped', 'current', logging.WARNING)
+            return metrics
+        seg_scores = np.concatenate([
+            window_scores(v.scores, self.segment_len, self.segment_stride)
+            for v in videos
+        ])
+        seg_labels = np.concatenate([
+            window_labels(v.labels, self.segment_len, self.segment_stride,
+                          self.segment_label_rule) for v in videos
+        ])
+        for unit, (s, y) in (('seg', (seg_scores, seg_labels)),
+                             ('frame', (scores, labels))):
+            for name, value in segment_prf(s, y, threshold).items():
+                metrics[f'{unit}_{name}'] = value
+        return metrics

@@ -1,0 +1,151 @@
+"""Base class of every cbad detector: forward modes, prediction and fitting."""
+from abc import abstractmethod
+from collections import defaultdict
+from typing import Dict, Iterable, List, Optional
+
+import numpy as np
+import torch
+from mmengine.logging import MMLogger
+from mmengine.model import BaseModel
+
+from cbad.structures import ClipDataSample
+
+
+class BaseAnomalyDetector(BaseModel):
+    """One-class video anomaly detector.
+
+    A subclass implements :meth:`loss` (training on normal clips) and
+    :meth:`predict_frame_scores` (per-frame anomaly evidence of each clip).
+    This class adds what every detector shares:
+
+    - the fitted decision threshold ``delta`` (eq. 22-23 of Tong & Wu) as a
+      registered buffer, so it is saved in, and restored from, checkpoints;
+    - :meth:`fit`, run after training by
+      :class:`~cbad.engine.hooks.FitDetectorHook`: first
+      :meth:`fit_scorers` on the training normals (no-op here; detectors with
+      memory banks or prototypes override it), then :meth:`fit_threshold` on
+      the normal validation clips.
+
+    Args:
+        data_preprocessor (dict, optional): Preprocessor config.
+        thresholder (dict): Config of a ``THRESHOLDERS`` entry fitted on
+            normal validation window scores. Defaults to
+            ``dict(type='MADThresholder', lam=3.0)``.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 data_preprocessor: Optional[dict] = None,
+                 thresholder: dict = dict(type='MADThresholder', lam=3.0),
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.thresholder_cfg = thresholder
+        self.register_buffer('threshold', torch.tensor(float('nan')))
+
+    # ---------------------------------------------------------------- modes
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[List[ClipDataSample]] = None,
+                mode: str = 'tensor'):
+        """mmengine's three modes: 'loss', 'predict' and 'tensor'."""
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.predict_frame_scores(inputs, data_samples)
+        raise ValueError(f"mode must be 'loss', 'predict' or 'tensor', "
+                         f'got {mode!r}')
+
+    @abstractmethod
+    def loss(self, inputs: torch.Tensor,
+             data_samples: Optional[List[ClipDataSample]]) -> Dict[str, torch.Tensor]:
+        """Training losses of a batch of normal clips."""
+
+    @abstractmethod
+    def predict_frame_scores(
+            self, inputs: torch.Tensor,
+            data_samples: Optional[List[ClipDataSample]]) -> torch.Tensor:
+        """Per-frame anomaly evidence, shape (N, T); larger = more abnormal."""
+
+    def predict(self, inputs: torch.Tensor,
+                data_samples: Optional[List[ClipDataSample]] = None
+                ) -> List[ClipDataSample]:
+        """Attach ``pred_scores`` (T,) and ``pred_threshold`` to each sample."""
+        scores = self.predict_frame_scores(inputs, data_samples).detach()
+        if data_samples is None:
+            data_samples = [ClipDataSample() for _ in range(len(scores))]
+        threshold = float(self.threshold)
+        for sample, score in zip(data_samples, scores):
+            sample.pred_scores = score.float().cpu()
+            sample.set_metainfo(dict(pred_threshold=threshold))
+        return data_samples
+
+    # -------------------------------------------------------------- fitting
+    @property
+    def is_fitted(self) -> bool:
+        """Whether the fitted state (here: the threshold) is present."""
+        return bool(torch.isfinite(self.threshold))
+
+    def fit_scorers(self, train_loader: Optional[Iterable]) -> None:
+        """Fit score components on the training normals (none here)."""
+
+    @torch.no_grad()
+    def frame_scores_by_video(self, loader: Iterable,
+                              clip_to_frame: str = 'mean'
+                              ) -> Dict[str, np.ndarray]:
+        """Score every clip of ``loader`` and map clips to frames per video."""
+        from cbad.evaluation.functional import clip_to_frame_scores
+        was_training = self.training
+        self.eval()
+        clips = defaultdict(lambda: ([], [], 0))
+        for data in loader:
+            data = self.data_preprocessor(data, False)
+            for sample in self.predict(**data):
+                indices, values, _ = clips[sample.video]
+                indices.append(np.asarray(sample.frame_indices))
+                values.append(sample.pred_scores.numpy())
+                clips[sample.video] = (indices, values, sample.num_frames)
+        self.train(was_training)
+        return {
+            video: clip_to_frame_scores(indices, values, num_frames,
+                                        reduce=clip_to_frame)
+            for video, (indices, values, num_frames) in clips.items()
+        }
+
+    def fit_threshold(self,
+                      val_loader: Iterable,
+                      segment_len: int = 16,
+                      segment_stride: int = 4,
+                      clip_to_frame: str = 'mean') -> float:
+        """Fit ``delta`` on the window scores of the normal validation clips.
+
+        The windows are laid exactly as the metric lays its segments, so the
+        threshold is fitted on the same kind of number it is applied to.
+        """
+        from cbad.evaluation.functional import window_scores
+        from cbad.registry import THRESHOLDERS
+        by_video = self.frame_scores_by_video(val_loader, clip_to_frame)
+        if not by_video:
+            raise ValueError('The validation loader yielded no clips; the '
+                             'threshold needs normal validation videos '
+                             '(check val_ratio and the data root).')
+        scores = np.concatenate([
+            window_scores(s, segment_len, segment_stride)
+            for s in by_video.values()
+        ])
+        thresholder = THRESHOLDERS.build(self.thresholder_cfg)
+        delta = float(thresholder.fit(scores))
+        self.threshold.fill_(delta)
+        MMLogger.get_current_instance().info(
+            f'Fitted threshold delta={delta:.6g} with {self.thresholder_cfg} '
+            f'on {scores.size} normal validation windows '
+            f'({len(by_video)} videos).')
+        return delta
+
+    def fit(self, train_loader: Optional[Iterable], val_loader: Iterable,
+            **threshold_kwargs) -> None:
+        """Fit the scorers on training normals, then the threshold."""
+        self.fit_scorers(train_loader)
+        self.fit_threshold(val_loader, **threshold_kwargs)

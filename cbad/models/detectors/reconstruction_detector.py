@@ -1,0 +1,62 @@
+"""Detectors that score a clip by how badly they reconstruct it (Conv-AE)."""
+from typing import Dict, List, Optional
+
+import torch
+
+from cbad.registry import DETECTORS, MODELS
+from cbad.structures import ClipDataSample
+from .base_detector import BaseAnomalyDetector
+
+
+@DETECTORS.register_module()
+class ReconstructionDetector(BaseAnomalyDetector):
+    """Encoder + decoder trained to reconstruct normal clips.
+
+    With :class:`ConvAEEncoder` / :class:`ConvAEDecoder` this is the Conv-AE
+    of Hasan et al. (CVPR 2016): frames a normal model reconstructs badly are
+    anomalous.
+
+    Args:
+        encoder (dict): ``ENCODERS`` config.
+        decoder (dict): ``HEADS`` config; called as ``decoder(code, out_size)``.
+        loss (dict): ``LOSSES`` config, called as ``loss(pred, target)``.
+        scorer (dict): ``SCORERS`` config mapping (pred, target) to (N, T).
+        data_preprocessor (dict, optional): Preprocessor config.
+        thresholder (dict): See :class:`BaseAnomalyDetector`.
+        init_cfg (dict, optional): Initialisation config.
+
+    Shape:
+        - inputs: (N, C, T, H, W) normalised clips.
+    """
+
+    def __init__(self,
+                 encoder: dict,
+                 decoder: dict,
+                 loss: dict = dict(type='ReconstructionLoss'),
+                 scorer: dict = dict(type='ReconstructionErrorScorer'),
+                 data_preprocessor: Optional[dict] = None,
+                 thresholder: dict = dict(type='MADThresholder', lam=3.0),
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(
+            data_preprocessor=data_preprocessor,
+            thresholder=thresholder,
+            init_cfg=init_cfg)
+        self.encoder = MODELS.build(encoder)
+        self.decoder = MODELS.build(decoder)
+        self.loss_module = MODELS.build(loss)
+        self.scorer = MODELS.build(scorer)
+
+    def reconstruct(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Reconstruction of ``inputs``, same shape."""
+        return self.decoder(self.encoder(inputs), inputs.shape[-2:])
+
+    def loss(self, inputs: torch.Tensor,
+             data_samples: Optional[List[ClipDataSample]] = None
+             ) -> Dict[str, torch.Tensor]:
+        return dict(loss_rec=self.loss_module(self.reconstruct(inputs), inputs))
+
+    def predict_frame_scores(
+            self, inputs: torch.Tensor,
+            data_samples: Optional[List[ClipDataSample]] = None
+    ) -> torch.Tensor:
+        return self.scorer(self.reconstruct(inputs), inputs)  # N x T

@@ -1,0 +1,3 @@
+from .convae_encoder import ConvAEEncoder
+
+__all__ = ['ConvAEEncoder']

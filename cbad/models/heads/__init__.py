@@ -1,0 +1,3 @@
+from .convae_decoder import ConvAEDecoder
+
+__all__ = ['ConvAEDecoder']

@@ -1,0 +1,3 @@
+from .reconstruction_loss import ReconstructionLoss
+
+__all__ = ['ReconstructionLoss']

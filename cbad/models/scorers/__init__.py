@@ -1,0 +1,3 @@
+from .reconstruction_error_scorer import ReconstructionErrorScorer
+
+__all__ = ['ReconstructionErrorScorer']

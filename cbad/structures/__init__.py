@@ -1,0 +1,3 @@
+from .clip_data_sample import ClipDataSample
+
+__all__ = ['ClipDataSample']

@@ -1,0 +1,33 @@
+"""Small helpers the tools share: hashing files and printing metric tables."""
+import hashlib
+from typing import Dict, Optional
+
+
+def file_sha256(path: str, chunk_size: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(chunk_size), b''):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def format_metrics(metrics: Dict[str, float],
+                   title: Optional[str] = None) -> str:
+    """A two-column text table; AUC-like fractions also shown in percent."""
+    rows = []
+    for key, value in metrics.items():
+        if isinstance(value, float):
+            shown = f'{value:.4f}'
+            if 0.0 <= value <= 1.0 and not key.endswith(
+                ('threshold', 'num_videos')):
+                shown += f'  ({100 * value:.1f}%)'
+        else:
+            shown = str(value)
+        rows.append((key, shown))
+    width = max([len(k) for k, _ in rows] + [6])
+    lines = [] if title is None else [title]
+    lines.append(f'{"metric":<{width}}  value')
+    lines.append('-' * (width + 20))
+    lines += [f'{k:<{width}}  {v}' for k, v in rows]
+    return '\n'.join(lines)

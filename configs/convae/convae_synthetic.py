@@ -1,0 +1,21 @@
+_base_ = [
+    '../_base_/models/convae.py', '../_base_/datasets/synthetic.py',
+    '../_base_/schedules/adam_1e-4_120e.py', '../_base_/default_runtime.py'
+]
+# Conv-AE on the built-in synthetic scene: the `make demo` model (minutes on
+# 2 CPU cores). Frames are already small (120x160 grey), so no resize.
+clip_len = 10
+channels = (64, 32, 16)
+
+model = dict(
+    encoder=dict(in_frames=clip_len, channels=channels),
+    decoder=dict(out_frames=clip_len, channels=channels),
+    scorer=dict(reduce='patch_max', patch_size=16))
+
+train_dataloader = dict(dataset=dict(clip_len=clip_len, stride=2))
+fit_dataloader = dict(dataset=dict(clip_len=clip_len))
+test_dataloader = dict(dataset=dict(clip_len=clip_len))
+
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
+train_cfg = dict(max_epochs=8)
+default_hooks = dict(logger=dict(interval=10))

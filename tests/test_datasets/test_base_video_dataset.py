@@ -1,0 +1,178 @@
+import pickle
+
+import numpy as np
+import pytest
+
+from cbad.datasets import BaseVideoDataset
+
+PIPELINE = [
+    dict(type='LoadClipFrames'),
+    dict(type='PackClipInputs'),
+]
+
+
+class ToyDataset(BaseVideoDataset):
+    """Frame-folder videos under data_root/train/<name>, data_root/test/<name>.
+
+    data_root/
+      train/<video>/000.jpg ...
+      test/<video>/000.jpg ...
+    """
+    EXPECTED_TREE = __doc__
+    test_labels = {}
+
+    def list_videos(self, split):
+        root = f'{self.data_root}/{split}'
+        import os
+        return [(n, self.frame_folder(f'{root}/{n}'),
+                 self.test_labels.get(n) if split == 'test' else None)
+                for n in sorted(os.listdir(root))]
+
+
+@pytest.fixture
+def toy_root(tmp_path, fakes):
+    def make(train_counts, test_counts=(20, )):
+        for i, n in enumerate(train_counts):
+            fakes.write_frames(tmp_path / 'train' / f'v{i:02d}', n)
+        for i, n in enumerate(test_counts):
+            fakes.write_frames(tmp_path / 'test' / f't{i:02d}', n)
+        return str(tmp_path)
+    return make
+
+
+def frames_by_video(dataset):
+    covered = {}
+    for info in dataset.data_list:
+        covered.setdefault(info['video'], set()).update(
+            info['frame_indices'].tolist())
+    return covered
+
+
+def test_val_by_whole_videos_is_disjoint_spread_and_covering(toy_root):
+    root = toy_root([8] * 10)
+    kw = dict(data_root=root, clip_len=4, stride=2, val_ratio=0.2)
+    train = ToyDataset(split='train', **kw)
+    val = ToyDataset(split='val', **kw)
+    assert set(val.videos) == {'v02', 'v07'}  # 2 of 10, spread over the set
+    assert set(train.videos).isdisjoint(val.videos)
+    assert set(train.videos) | set(val.videos) == {f'v{i:02d}' for i in
+                                                   range(10)}
+    meta = val.metainfo
+    assert meta['val_mode'] == 'videos' and meta['val_videos'] == [
+        'v02', 'v07'
+    ]
+    assert meta['split'] == 'val' and meta['clip_len'] == 4
+    assert meta['stride'] == 2 and meta['dataset_name'] == 'ToyDataset'
+    assert train.metainfo['val_videos'] == meta['val_videos']
+    # video_index counts videos within the split.
+    assert sorted({i['video_index'] for i in val.data_list}) == [0, 1]
+
+
+def test_val_takes_at_least_one_video(toy_root):
+    root = toy_root([6] * 4)
+    val = ToyDataset(data_root=root, split='val', clip_len=4, val_ratio=0.01)
+    assert len(val.videos) == 1
+
+
+def test_val_by_trailing_frames_with_few_videos(toy_root):
+    root = toy_root([40, 40, 7])
+    kw = dict(data_root=root, clip_len=4, stride=2, val_ratio=0.25)
+    train = ToyDataset(split='train', **kw)
+    val = ToyDataset(split='val', **kw)
+    train_frames, val_frames = frames_by_video(train), frames_by_video(val)
+    assert val.metainfo['val_mode'] == 'trailing_frames'
+    # 10 of 40 frames held out; the 10-frame video is too short to split.
+    assert val_frames == {v: set(range(30, 40)) for v in ('v00', 'v01')}
+    assert val.metainfo['val_frame_ranges'] == {'v00': [30, 40],
+                                                'v01': [30, 40]}
+    for video in ('v00', 'v01'):
+        assert train_frames[video] == set(range(30))
+    assert train_frames['v02'] == set(range(7))
+    assert all(i['num_frames'] == 40 for i in val.data_list)
+
+
+def test_val_ratio_zero_keeps_all_for_train_and_empty_val_errors(toy_root):
+    root = toy_root([8] * 5)
+    train = ToyDataset(data_root=root, split='train', clip_len=4,
+                       val_ratio=0)
+    assert len(train.videos) == 5
+    with pytest.raises(ValueError, match='val split is empty'):
+        ToyDataset(data_root=root, split='val', clip_len=4, val_ratio=0)
+
+
+def test_clips_carry_labels_and_cover_test_frames(toy_root):
+    root = toy_root([8] * 2, test_counts=(13, ))
+    labels = np.zeros(13, np.uint8)
+    labels[5:9] = 1
+    ToyDataset.test_labels = {'t00': labels}
+    try:
+        test = ToyDataset(data_root=root, split='test', clip_len=4, stride=4)
+    finally:
+        ToyDataset.test_labels = {}
+    assert [int(i['frame_indices'][0]) for i in test.data_list] == [0, 4, 8, 9]
+    for info in test.data_list:
+        np.testing.assert_array_equal(info['gt_labels'],
+                                      labels[info['frame_indices']])
+        assert info['gt_labels'].dtype == np.uint8
+    assert frames_by_video(test)['t00'] == set(range(13))
+    np.testing.assert_array_equal(test.video_labels()['t00'], labels)
+    assert test.videos == {'t00': 13}
+
+
+def test_label_count_mismatch_names_video_and_counts(toy_root):
+    root = toy_root([8] * 2, test_counts=(13, ))
+    ToyDataset.test_labels = {'t00': np.zeros(12, np.uint8)}
+    try:
+        with pytest.raises(ValueError, match=r"'t00'.*12 labels.*13 frames"):
+            ToyDataset(data_root=root, split='test', clip_len=4)
+    finally:
+        ToyDataset.test_labels = {}
+
+
+def test_missing_data_root_shows_expected_tree(tmp_path):
+    with pytest.raises(FileNotFoundError) as err:
+        ToyDataset(data_root=str(tmp_path / 'nowhere'), split='train')
+    assert 'nowhere' in str(err.value)
+    assert 'train/<video>/000.jpg' in str(err.value)
+
+
+def test_short_video_warns_with_its_name(toy_root):
+    root = toy_root([8] * 2, test_counts=(3, ))
+    with pytest.warns(UserWarning, match="Video 't00'.*3 frames"):
+        test = ToyDataset(data_root=root, split='test', clip_len=4)
+    np.testing.assert_array_equal(test.data_list[0]['frame_indices'],
+                                  [0, 1, 2, 2])
+
+
+def test_max_videos_and_bad_arguments(toy_root):
+    root = toy_root([8] * 6)
+    assert len(ToyDataset(data_root=root, split='train', clip_len=4,
+                          val_ratio=0, max_videos=2).videos) == 2
+    with pytest.raises(ValueError, match='split must be one of'):
+        ToyDataset(data_root=root, split='training')
+    with pytest.raises(ValueError, match='val_ratio'):
+        ToyDataset(data_root=root, val_ratio=1.0)
+    with pytest.raises(ValueError, match='clip_len'):
+        ToyDataset(data_root=root, clip_len=0)
+
+
+def test_getitem_shares_source_and_dataset_pickles(toy_root, fakes):
+    root = toy_root([10] * 4)
+    ds = ToyDataset(data_root=root, split='train', clip_len=4, stride=4,
+                    pipeline=PIPELINE, frame_cache=64)
+    info = ds.get_data_info(1)
+    assert info['source'] is ds.data_list[1]['source']  # no deep copy
+    info['frame_indices'][0] = -1
+    assert ds.data_list[1]['frame_indices'][0] != -1
+    out = ds[1]
+    assert out['inputs'].shape == (3, 4, fakes.HEIGHT, fakes.WIDTH)
+    clone = pickle.loads(pickle.dumps(ds))
+    assert len(clone) == len(ds)
+    assert (clone[1]['inputs'] == out['inputs']).all()
+
+
+def test_serialize_data_still_works(toy_root):
+    root = toy_root([10] * 4)
+    ds = ToyDataset(data_root=root, split='train', clip_len=4,
+                    pipeline=PIPELINE, serialize_data=True)
+    assert ds[0]['inputs'].shape[1] == 4
