@@ -9,12 +9,14 @@ from .ped2 import UCSDPed2Dataset
 from .shanghaitech import ShanghaiTechDataset, load_shanghaitech_labels
 from .sources import FrameFolderSource, FrameSource, VideoFileSource
 from .synthetic import SyntheticDataset
+from .synthetic_scene import synthetic_videos
 from .transforms import LoadClipFrames, PackClipInputs, ResizeClip
 
 __all__ = [
     'build_clip_index', 'FrameSource', 'FrameFolderSource', 'VideoFileSource',
     'BaseVideoDataset', 'UCSDPed2Dataset', 'AvenueDataset',
     'ShanghaiTechDataset', 'VideoFolderDataset', 'SyntheticDataset',
+    'synthetic_videos',
     'load_shanghaitech_labels', 'load_volume_label', 'parse_ucsd_m',
     'load_mat_ranges', 'ranges_to_labels', 'load_label_file',
     'LoadClipFrames', 'ResizeClip', 'PackClipInputs'

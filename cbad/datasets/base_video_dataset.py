@@ -223,7 +223,7 @@ class BaseVideoDataset(BaseDataset):
         return name, source, labels.astype(np.uint8)
 
     def _carve(self, videos: List[VideoEntry]) -> List[tuple]:
-        """Apply the one-class val protocol: (name, src, labels, start, stop)."""
+        """One-class val protocol: (name, source, labels, start, stop)."""
         whole = [(n, s, lab, 0, s.num_frames) for n, s, lab in videos]
         if self.split == 'test':
             return whole

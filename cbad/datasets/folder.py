@@ -102,7 +102,8 @@ class VideoFolderDataset(BaseVideoDataset):
         if split == 'test' and len(unlabelled) < len(entries) and unlabelled:
             print_log(
                 f'VideoFolderDataset: test videos {unlabelled} have no label '
-                f'file in {labels_dir}; they cannot enter frame-level metrics.',
+                f'file in {labels_dir}; they cannot enter frame-level '
+                'metrics.',
                 logger='current', level=logging.WARNING)
         self.extra_metainfo.update(
             label_source=labels_dir if len(unlabelled) < len(entries) else

@@ -86,7 +86,8 @@ class UCSDPed2Dataset(BaseVideoDataset):
         folder = train_dir if split == 'train' else test_dir
         self.extra_metainfo.update(layout=layout)
         if not osp.isdir(folder):
-            raise self.missing_data_error(f'{split} folder {folder} is missing.')
+            raise self.missing_data_error(
+                f'{split} folder {folder} is missing.')
         sources = [self.frame_folder(osp.join(folder, n))
                    for n in _subfolders(folder)]
         if split == 'train':
@@ -100,7 +101,8 @@ class UCSDPed2Dataset(BaseVideoDataset):
     def _candidates(self, kind: str, layout: str,
                     test_dir: str) -> List[str]:
         root, base = self.data_root, osp.dirname(test_dir)
-        name = dict(m='UCSDped2.m', mat='ped2.mat', npy='frame_labels.npy')[kind]
+        name = dict(
+            m='UCSDped2.m', mat='ped2.mat', npy='frame_labels.npy')[kind]
         places = [root, test_dir, base] if layout == 'ucsd' else [
             root, osp.dirname(test_dir)]
         return list(dict.fromkeys(osp.join(p, name) for p in places))

@@ -54,7 +54,7 @@ def _safe_globals() -> List[Any]:
         np._core.multiarray.scalar,
     ]
     # numpy 2 pickles dtypes as instances of per-type classes (Float64DType).
-    trusted += [type(np.dtype(name)) for name in np.sctypeDict]
+    trusted += [type(np.dtype(t)) for t in set(np.sctypeDict.values())]
     return list(dict.fromkeys(trusted))
 
 

@@ -28,6 +28,28 @@ def prepare_cfg(cfg: Config,
         cfg.work_dir = osp.join('work_dirs',
                                 osp.splitext(osp.basename(config_path))[0])
     if launcher != 'none' and not torch.cuda.is_available():
-        # NCCL needs GPUs; gloo runs the same collectives on CPU.
-        cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+        _prepare_cpu_distributed(cfg, launcher)
     return cfg
+
+
+def _prepare_cpu_distributed(cfg: Config, launcher: str) -> None:
+    """Distributed runs without CUDA: gloo, and DDP without device ids.
+
+    mmengine 0.10.7's ``init_dist`` calls ``torch.cuda.set_device`` before it
+    creates the process group, which fails on a CPU build. The Runner skips
+    its own initialisation when a group already exists, so for the
+    ``pytorch`` launcher (torchrun's environment variables) the group is
+    created here with gloo. DDP over CPU modules needs ``device_ids=None``.
+    """
+    import torch.distributed as dist
+    cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel', broadcast_buffers=False)
+    wrapper.setdefault('device_ids', None)
+    cfg.model_wrapper_cfg = wrapper
+    if launcher == 'pytorch' and not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+    elif launcher != 'pytorch':
+        raise RuntimeError(
+            f'--launcher {launcher} without CUDA is not supported by '
+            'mmengine 0.10.7; use --launcher pytorch (tools/dist_*.sh).')

@@ -55,7 +55,7 @@ def publish_checkpoint(config_path: str,
             iter=_plain(meta.get('iter')),
             seed=_plain(meta.get('seed')),
             cbad_version=__version__,
-            torch_version=torch.__version__,
+            torch_version=str(torch.__version__),
             source_checkpoint=osp.basename(checkpoint_path),
             dataset_meta=_plain(meta.get('dataset_meta', {}))))
     date = date or datetime.datetime.now(datetime.timezone.utc).strftime(

@@ -29,4 +29,4 @@ test_dataloader = dict(
     dataset=dict(clip_len=clip_len, stride=4, pipeline=test_pipeline))
 
 optim_wrapper = dict(optimizer=dict(lr=1e-3))  # Adam; AdaGrad 1e-2 in paper
-train_cfg = dict(max_epochs=20)
+train_cfg = dict(max_epochs=25)

@@ -6,8 +6,12 @@ from cbad.datasets import ShanghaiTechDataset, load_shanghaitech_labels
 TEST = {'01_0014': 9, '02_0161': 7}
 
 
-def write_tree(root, fakes, train='videos', mask_dir='testing/test_frame_mask'):
-    for i, name in enumerate(('01_001', '01_002', '02_001', '03_001', '04_001')):
+TRAIN = ('01_001', '01_002', '02_001', '03_001', '04_001')
+
+
+def write_tree(root, fakes, train='videos',
+               mask_dir='testing/test_frame_mask'):
+    for i, name in enumerate(TRAIN):
         if train == 'videos':
             fakes.write_video(root / 'training' / 'videos' / f'{name}.avi',
                               6 + i)
@@ -37,7 +41,8 @@ def test_test_split_with_labels(tmp_path, fakes, mask_dir):
 def test_label_loader_needs_no_frames(tmp_path):
     (tmp_path / 'test_frame_mask').mkdir()
     np.save(tmp_path / 'test_frame_mask' / '02_0001.npy', np.ones(3, np.uint8))
-    np.save(tmp_path / 'test_frame_mask' / '01_0001.npy', np.zeros(2, np.uint8))
+    np.save(tmp_path / 'test_frame_mask' / '01_0001.npy',
+            np.zeros(2, np.uint8))
     labels = load_shanghaitech_labels(str(tmp_path))
     assert list(labels) == ['01_0001', '02_0001']
     assert [len(v) for v in labels.values()] == [2, 3]

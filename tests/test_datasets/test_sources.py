@@ -18,7 +18,8 @@ def test_frame_folder_sorts_numerically_and_reads_bgr(tmp_path, fakes):
     assert source.files[:4] == ['0.jpg', '1.jpg', '2.jpg', '3.png']
     assert source.files[-2:] == ['10.png', '11.png']  # not 10 before 2
     img = source.read(11)
-    assert img.shape == (fakes.HEIGHT, fakes.WIDTH, 3) and img.dtype == np.uint8
+    assert img.shape == (fakes.HEIGHT, fakes.WIDTH, 3)
+    assert img.dtype == np.uint8
     clip = source.read_clip([0, 5, 11, 11])
     assert clip.shape == (4, fakes.HEIGHT, fakes.WIDTH, 3)
     assert [fakes.frame_id(f) for f in clip] == [0, 5, 11, 11]
@@ -122,8 +123,23 @@ def test_video_file_is_picklable_after_reading(tmp_path, fakes):
         source = VideoFileSource(path, cache=cache)
         source.read(3)
         clone = pickle.loads(pickle.dumps(source))
-        assert clone._frames is None and clone._cap is None
+        assert clone._cap is None
         assert fakes.frame_id(clone.read(2)) == 2
+        source.release()
+
+
+def test_decoded_video_cache_stays_under_its_budget(tmp_path, fakes,
+                                                    monkeypatch):
+    from cbad.datasets.sources import video_file
+    one_video = 5 * fakes.HEIGHT * fakes.WIDTH * 3
+    monkeypatch.setattr(VideoFileSource, 'cache_limit_bytes', 2 * one_video)
+    monkeypatch.setattr(video_file, '_DECODED', type(video_file._DECODED)())
+    sources = [VideoFileSource(fakes.write_video(tmp_path / f'{i}.avi', 5))
+               for i in range(3)]
+    for source in sources:
+        source.read(0)
+    assert [k[0] for k in video_file._DECODED] == [s.path for s in sources[1:]]
+    assert fakes.frame_id(sources[0].read(4)) == 4  # re-decoded on demand
 
 
 def test_empty_video_file_raises_with_path(tmp_path):

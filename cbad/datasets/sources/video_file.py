@@ -1,11 +1,19 @@
 """A video stored as one file, decoded with OpenCV."""
+import logging
+import os
 import os.path as osp
+from collections import OrderedDict
 from typing import Optional, Sequence
 
 import cv2
 import numpy as np
+from mmengine.logging import print_log
 
 from .base import FrameSource, stack_frames
+
+# Decoded videos of this process, (path, mtime, size) -> (T, H, W, 3) frames,
+# least recently used first. Shared by all sources, so one budget bounds them.
+_DECODED: 'OrderedDict[tuple, np.ndarray]' = OrderedDict()
 
 
 class VideoFileSource(FrameSource):
@@ -17,10 +25,13 @@ class VideoFileSource(FrameSource):
     count its frames, since some codecs (e.g. XviD) report wrong counts.
 
     With ``cache=True`` the whole video is decoded into memory on the first
-    read (memory: ``num_frames * H * W * 3`` bytes), which makes the random
-    access of shuffled training clips cheap and exact. With ``cache=False``
-    each read seeks, which saves memory but is slower and, for some codecs,
-    only as exact as the container's index.
+    read (``num_frames * H * W * 3`` bytes), which makes the random access of
+    shuffled training clips cheap and exact. Decoded videos share one
+    per-process budget, :attr:`cache_limit_bytes`; past it the least recently
+    used video is dropped (and decoded again when next read, which is slow:
+    extract frames to folders for large datasets such as ShanghaiTech). With
+    ``cache=False`` each read seeks, which saves memory but is slower and,
+    for some codecs, only as exact as the container's index.
 
     Args:
         path (str): The video file. Its stem is the video's name.
@@ -31,6 +42,9 @@ class VideoFileSource(FrameSource):
         FileNotFoundError: If ``path`` does not exist.
         ValueError: If the file is empty (0 bytes).
     """
+
+    #: Per-process memory budget of decoded videos (all sources together).
+    cache_limit_bytes: int = 8 * 1024**3
 
     def __init__(self,
                  path: str,
@@ -44,13 +58,15 @@ class VideoFileSource(FrameSource):
                 f'Video file {path} is empty (0 bytes); expected a video. '
                 'Re-copy or remove it.')
         self.path = path
+        stat = os.stat(path)
+        # A rewritten file must not hit frames decoded from its old content.
+        self._cache_key = (path, stat.st_mtime_ns, stat.st_size)
         self.name = name if name is not None else osp.splitext(
             osp.basename(path))[0]
         self.cache = cache
         self._num_frames: Optional[int] = None
         self._cap = None
         self._next_index = 0  # frame the open capture decodes next
-        self._frames: Optional[np.ndarray] = None
 
     def _open(self) -> cv2.VideoCapture:
         cap = cv2.VideoCapture(self.path)
@@ -128,33 +144,50 @@ class VideoFileSource(FrameSource):
         self._next_index = index + 1
         return frame
 
+    def _decoded(self) -> np.ndarray:
+        """All frames, from the shared cache or decoded now."""
+        frames = _DECODED.get(self._cache_key)
+        if frames is not None:
+            _DECODED.move_to_end(self._cache_key)
+            return frames
+        frames = self._decode_all()
+        frames.setflags(write=False)  # shared by every clip
+        _DECODED[self._cache_key] = frames
+        total = sum(f.nbytes for f in _DECODED.values())
+        while total > self.cache_limit_bytes and len(_DECODED) > 1:
+            _, dropped = _DECODED.popitem(last=False)
+            total -= dropped.nbytes
+            print_log(
+                'VideoFileSource: decoded-video cache is over '
+                f'{self.cache_limit_bytes / 1024**3:.1f} GiB; dropping the '
+                'least recently used video. Reads will re-decode videos: '
+                'extract frames to folders, raise '
+                'VideoFileSource.cache_limit_bytes, or use cache=False.',
+                logger='current', level=logging.WARNING)
+        return frames
+
     def read(self, index: int) -> np.ndarray:
         index = self._check_index(index)
         if not self.cache:
             return self._seek_read(index)
-        if self._frames is None:
-            self._frames = self._decode_all()
-            self._frames.setflags(write=False)  # shared by every clip
-        return self._frames[index]
+        return self._decoded()[index]
 
     def read_clip(self, indices: Sequence[int]) -> np.ndarray:
         if self.cache:
             ids = np.asarray([self._check_index(i) for i in indices])
-            self.read(int(ids[0]))  # decodes the video on first use
-            return self._frames[ids]  # fancy indexing copies
+            return self._decoded()[ids]  # fancy indexing copies
         return super().read_clip(indices)
 
     def release(self) -> None:
-        """Close the capture and free the decoded frames."""
+        """Close the capture and drop this video's decoded frames."""
         if self._cap is not None:
             self._cap.release()
         self._cap = None
-        self._frames = None
+        _DECODED.pop(self._cache_key, None)
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         state['_cap'] = None  # handles don't pickle; reopened lazily
-        state['_frames'] = None
         state['_next_index'] = 0
         return state
 

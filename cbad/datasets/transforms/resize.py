@@ -32,12 +32,15 @@ class ResizeClip(BaseTransform):
         - imgs: (T, H, W, C) -> (T, size[0], size[1], C), dtype kept.
     """
 
-    def __init__(self, size: Sequence[int], interpolation: str = 'area') -> None:
+    def __init__(self,
+                 size: Sequence[int],
+                 interpolation: str = 'area') -> None:
         if len(size) != 2 or min(size) < 1:
             raise ValueError(f'size must be (H, W) > 0, got {size!r}.')
         if interpolation not in INTERPOLATIONS:
-            raise ValueError(f'interpolation must be one of '
-                             f'{sorted(INTERPOLATIONS)}, got {interpolation!r}.')
+            raise ValueError(
+                f'interpolation must be one of {sorted(INTERPOLATIONS)}, '
+                f'got {interpolation!r}.')
         self.size = (int(size[0]), int(size[1]))
         self.interpolation = interpolation
 
