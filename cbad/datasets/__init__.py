@@ -5,7 +5,10 @@ from .clip_index import build_clip_index
 from .folder import VideoFolderDataset
 from .labels import (load_label_file, load_mat_ranges, parse_ucsd_m,
                      ranges_to_labels)
+from .motion_intensity import (assign_motion_groups,
+                               compute_motion_intensity)
 from .ped2 import UCSDPed2Dataset
+from .samplers import NeighbourClipSampler
 from .shanghaitech import ShanghaiTechDataset, load_shanghaitech_labels
 from .sources import FrameFolderSource, FrameSource, VideoFileSource
 from .synthetic import SyntheticDataset
@@ -19,5 +22,6 @@ __all__ = [
     'synthetic_videos',
     'load_shanghaitech_labels', 'load_volume_label', 'parse_ucsd_m',
     'load_mat_ranges', 'ranges_to_labels', 'load_label_file',
-    'LoadClipFrames', 'ResizeClip', 'PackClipInputs'
+    'LoadClipFrames', 'ResizeClip', 'PackClipInputs',
+    'compute_motion_intensity', 'assign_motion_groups', 'NeighbourClipSampler'
 ]

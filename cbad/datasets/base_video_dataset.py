@@ -11,6 +11,7 @@ from mmengine.logging import print_log
 
 from cbad.registry import TRANSFORMS
 from .clip_index import build_clip_index
+from .motion_intensity import attach_motion_groups, check_motion_groups_cfg
 from .sources import FrameFolderSource, FrameSource, VideoFileSource
 
 #: What :meth:`BaseVideoDataset.list_videos` returns per video.
@@ -63,6 +64,11 @@ class BaseVideoDataset(BaseDataset):
         cache_videos (bool): Video-file sources decode their whole video
             into memory on first read (fast random access, ``T*H*W*3``
             bytes each) instead of seeking. Defaults to True.
+        motion_groups (dict, optional): For ``'train'``: add ``motion_q``
+            and ``motion_group`` (0 = low motion) to every clip, eq. 8, e.g.
+            ``dict(num_groups=3, flow_size=(60, 90), cache_dir=None)``; see
+            :func:`~cbad.datasets.motion_intensity.attach_motion_groups`.
+            Ignored, with a log line, for other splits. Defaults to None.
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
     """
 
@@ -83,6 +89,7 @@ class BaseVideoDataset(BaseDataset):
                  max_videos: Optional[int] = None,
                  frame_cache: int = 0,
                  cache_videos: bool = True,
+                 motion_groups: Optional[dict] = None,
                  **kwargs) -> None:
         if split not in SPLITS:
             raise ValueError(
@@ -102,6 +109,7 @@ class BaseVideoDataset(BaseDataset):
         self.max_videos = max_videos
         self.frame_cache = frame_cache
         self.cache_videos = cache_videos
+        self.motion_groups = check_motion_groups_cfg(motion_groups)
         self._videos: Dict[str, int] = {}
         self._labels: Dict[str, np.ndarray] = {}
         # Subclasses add facts here (layout, label source) for metainfo.
@@ -203,6 +211,12 @@ class BaseVideoDataset(BaseDataset):
             num_videos=len(segments),
             num_clips=len(data_list),
             **self.extra_metainfo)
+        if self.motion_groups is not None and self.split == 'train':
+            self._metainfo.update(
+                attach_motion_groups(self, data_list, self.motion_groups))
+        elif self.motion_groups is not None:
+            print_log(f'motion_groups ignored for split {self.split!r} '
+                      '(training clips only).', logger='current')
         return data_list
 
     def _checked(self, name: str, source: FrameSource,

@@ -1,6 +1,9 @@
+from .aggregators import *  # noqa: F401,F403
+from .augments import *  # noqa: F401,F403
 from .data_preprocessors import *  # noqa: F401,F403
 from .detectors import *  # noqa: F401,F403
 from .encoders import *  # noqa: F401,F403
+from .fusions import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .scorers import *  # noqa: F401,F403

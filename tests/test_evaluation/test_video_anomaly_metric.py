@@ -195,3 +195,38 @@ def test_bad_arguments_and_samples():
     with pytest.raises(ValueError, match='3 values for 2'):
         metric.process({}, [dict(video='a', frame_indices=np.arange(2),
                                  num_frames=2, pred_scores=np.zeros(3))])
+
+
+def test_whole_video_sample_equals_per_clip_samples():
+    """A (W, T) video-level sample gives the same metrics as its W clips."""
+    import torch
+
+    from cbad.datasets.clip_index import build_clip_index
+    from cbad.evaluation.metrics import VideoAnomalyMetric
+    rng = np.random.default_rng(0)
+    videos = {'a': 30, 'b': 22}
+    labels = {k: (np.arange(n) >= n // 2).astype(np.uint8)
+              for k, n in videos.items()}
+    labels['b'][:3] = 1
+    per_clip, per_video = VideoAnomalyMetric(), VideoAnomalyMetric()
+    clip_samples, video_samples = [], []
+    for vi, (name, n) in enumerate(videos.items()):
+        windows = np.stack(build_clip_index(n, 8, 4))
+        window_scores = rng.random(len(windows))
+        for w, idx in enumerate(windows):
+            clip_samples.append(dict(
+                video=name, video_index=vi, frame_indices=idx, num_frames=n,
+                gt_labels=torch.from_numpy(labels[name][idx]),
+                pred_scores=torch.tensor([window_scores[w]]),
+                pred_threshold=0.5))
+        video_samples.append(dict(
+            video=name, video_index=vi, frame_indices=windows, num_frames=n,
+            gt_labels=torch.from_numpy(labels[name]),
+            pred_scores=torch.from_numpy(window_scores), pred_threshold=0.5))
+    per_clip.process(None, clip_samples)
+    per_video.process(None, video_samples)
+    assert len(per_video.results) == 2  # one entry per dataset sample
+    a = per_clip.compute_metrics(per_clip.results)
+    b = per_video.compute_metrics(per_video.results)
+    assert a == pytest.approx(b, nan_ok=True)
+    assert 0 < a['auc_micro'] < 1

@@ -137,3 +137,21 @@ def test_two_processes_give_the_same_metrics(trained, tmp_path):
     m1 = json.load(open(one / 'metrics.json'))['metrics']
     m2 = json.load(open(two / 'metrics.json'))['metrics']
     assert m1 == pytest.approx(m2, rel=1e-5, nan_ok=True)
+
+
+@pytest.mark.skipif(sys.platform != 'linux', reason='torchrun + gloo')
+def test_two_process_training_fits_on_the_whole_val_split(tmp_path):
+    work_dir = tmp_path / 'dist'
+    proc = subprocess.run(
+        ['bash', 'tools/dist_train.sh', TINY, '2', '--work-dir',
+         str(work_dir)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        env=dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS='1',
+                 PORT=str(30500 + os.getpid() % 1000)))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    from cbad.utils import load_checkpoint_file
+    state = load_checkpoint_file(str(work_dir / 'epoch_2.pth'))['state_dict']
+    assert torch.isfinite(state['threshold'])
+    # both ranks fitted on the whole validation split (same window count)
+    log = proc.stdout + proc.stderr
+    assert log.count('on 7 normal validation windows') >= 1

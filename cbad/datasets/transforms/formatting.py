@@ -18,7 +18,8 @@ class PackClipInputs(BaseTransform):
     Args:
         meta_keys (Sequence[str]): Keys copied into the data sample's
             metainfo when present. Defaults to ('video', 'video_index',
-            'frame_indices', 'num_frames').
+            'frame_indices', 'num_frames', 'motion_group', 'motion_q'); the
+            last two exist for training clips with motion groups (eq. 8).
 
     Returns:
         dict: ``inputs`` (Tensor) and ``data_samples`` (ClipDataSample with
@@ -30,7 +31,8 @@ class PackClipInputs(BaseTransform):
 
     def __init__(self,
                  meta_keys: Sequence[str] = ('video', 'video_index',
-                                             'frame_indices', 'num_frames')
+                                             'frame_indices', 'num_frames',
+                                             'motion_group', 'motion_q')
                  ) -> None:
         self.meta_keys = tuple(meta_keys)
 

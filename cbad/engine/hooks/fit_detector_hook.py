@@ -1,11 +1,14 @@
 """Fit a detector's scorers and threshold on normal data after training."""
 from typing import Optional
 
+from mmengine.dataset import pseudo_collate
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
-from cbad.registry import HOOKS
+from torch.utils.data import DataLoader
+
+from cbad.registry import DATASETS, HOOKS
 
 
 @HOOKS.register_module()
@@ -71,6 +74,24 @@ class FitDetectorHook(Hook):
         }
 
     @staticmethod
+    def _whole_split_loader(cfg: dict) -> DataLoader:
+        """A plain sequential loader over the *whole* split on every rank.
+
+        ``Runner.build_dataloader`` would shard the split across ranks, and a
+        threshold or memory bank fitted on a shard would differ per rank; the
+        fitted state must be the same everywhere, so each rank sees it all.
+        """
+        dataset = cfg['dataset']
+        if isinstance(dataset, dict):
+            dataset = DATASETS.build(dataset)
+        return DataLoader(
+            dataset,
+            batch_size=cfg.get('batch_size', 1),
+            num_workers=cfg.get('num_workers', 0),
+            shuffle=False,
+            collate_fn=pseudo_collate)
+
+    @staticmethod
     def _detector(runner: Runner):
         model = runner.model
         return model.module if is_model_wrapper(model) else model
@@ -84,11 +105,10 @@ class FitDetectorHook(Hook):
                 'the config, as configs/_base_/datasets/*.py do.')
         train_cfg = self.train_dataloader or runner.cfg.get(
             'fit_train_dataloader')
-        seed = getattr(runner, 'seed', None)
-        val_loader = Runner.build_dataloader(val_cfg, seed=seed)
+        val_loader = self._whole_split_loader(val_cfg)
         train_loader = None
         if train_cfg is not None:
-            train_loader = Runner.build_dataloader(train_cfg, seed=seed)
+            train_loader = self._whole_split_loader(train_cfg)
         kwargs = self._threshold_kwargs(runner)
         runner.logger.info(f'Fitting scorers and threshold on normal data '
                            f'({kwargs}) ...')

@@ -2,7 +2,7 @@
 import json
 import logging
 import os
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -150,36 +150,77 @@ class VideoAnomalyMetric(BaseMetric):
                     f'data sample, missing {missing}; the model must set '
                     'pred_scores and the pipeline pack the clip metadata.')
             frames = _to_numpy(sample['frame_indices']).astype(np.int64)
-            frames = frames.reshape(-1)
-            scores = _to_numpy(sample['pred_scores']).astype(np.float64)
-            scores = scores.reshape(-1)
-            if scores.size == 1:
-                scores = np.repeat(scores, frames.size)
+            if frames.ndim == 2:
+                # A whole video at once: (W, T) windows, (W, T) or (W,)
+                # scores, labels per window or per frame of the video. It
+                # stays one entry so mmengine's size-based truncation of
+                # distributed results still counts samples.
+                self.results.append(
+                    dict(windows=self._video_records(sample, frames)))
+            else:
+                self.results.append(self._clip_record(sample, frames))
+
+    @staticmethod
+    def _clip_record(sample: dict, frames: np.ndarray,
+                     scores: Any = None, labels: Any = None) -> dict:
+        frames = frames.reshape(-1)
+        scores = _to_numpy(sample['pred_scores'] if scores is None else
+                           scores).astype(np.float64).reshape(-1)
+        if scores.size == 1:
+            scores = np.repeat(scores, frames.size)
+        if labels is None:
             labels = sample.get('gt_labels')
-            if labels is not None:
-                labels = _to_numpy(labels).astype(np.int64).reshape(-1)
-            for what, arr in (('pred_scores', scores), ('gt_labels', labels)):
-                if arr is not None and arr.size != frames.size:
+        if labels is not None:
+            labels = _to_numpy(labels).astype(np.int64).reshape(-1)
+        for what, arr in (('pred_scores', scores), ('gt_labels', labels)):
+            if arr is not None and arr.size != frames.size:
+                raise ValueError(
+                    f'video {sample["video"]!r}: {what} has {arr.size} '
+                    f'values for {frames.size} frame_indices; expected '
+                    'one per frame of the clip.')
+        threshold = _to_numpy(sample.get('pred_threshold', np.nan))
+        return dict(
+            video=str(sample['video']),
+            video_index=int(sample.get('video_index', -1)),
+            frame_indices=frames,
+            num_frames=int(sample['num_frames']),
+            pred_scores=scores,
+            gt_labels=labels,
+            pred_threshold=float(threshold))
+
+    def _video_records(self, sample: dict, frames: np.ndarray) -> List[dict]:
+        scores = _to_numpy(sample['pred_scores']).astype(np.float64)
+        if scores.shape[0] != frames.shape[0]:
+            raise ValueError(
+                f'video {sample["video"]!r}: {scores.shape[0]} window scores '
+                f'for {frames.shape[0]} windows.')
+        labels = sample.get('gt_labels')
+        if labels is not None:
+            labels = _to_numpy(labels).astype(np.int64)
+            if labels.shape != frames.shape:  # per frame of the whole video
+                if labels.ndim != 1 or labels.size != int(
+                        sample['num_frames']):
                     raise ValueError(
-                        f'video {sample["video"]!r}: {what} has {arr.size} '
-                        f'values for {frames.size} frame_indices; expected '
-                        'one per frame of the clip.')
-            threshold = _to_numpy(sample.get('pred_threshold', np.nan))
-            self.results.append(
-                dict(
-                    video=str(sample['video']),
-                    video_index=int(sample.get('video_index', -1)),
-                    frame_indices=frames,
-                    num_frames=int(sample['num_frames']),
-                    pred_scores=scores,
-                    gt_labels=labels,
-                    pred_threshold=float(threshold)))
+                        f'video {sample["video"]!r}: gt_labels of shape '
+                        f'{labels.shape} fit neither the windows '
+                        f'{frames.shape} nor the {sample["num_frames"]} '
+                        'frames of the video.')
+                labels = labels[frames]
+        return [
+            self._clip_record(sample, frames[w], scores[w],
+                              None if labels is None else labels[w])
+            for w in range(frames.shape[0])
+        ]
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """Compute the metrics from all ranks' records (see class doc)."""
         if not results:
             raise ValueError('VideoAnomalyMetric received no predictions; '
                              'is the test dataloader empty?')
+        results = [
+            rec for entry in results
+            for rec in (entry['windows'] if 'windows' in entry else [entry])
+        ]
         records = drop_duplicate_records(results)
         if len(records) < len(results):
             print_log(f'dropped {len(results) - len(records)} duplicate clip '

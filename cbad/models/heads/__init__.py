@@ -1,3 +1,4 @@
 from .convae_decoder import ConvAEDecoder
+from .projection_head import ProjectionHead
 
-__all__ = ['ConvAEDecoder']
+__all__ = ['ConvAEDecoder', 'ProjectionHead']

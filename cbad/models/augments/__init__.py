@@ -1,0 +1,3 @@
+from .clip_view_augment import ClipViewAugment
+
+__all__ = ['ClipViewAugment']
