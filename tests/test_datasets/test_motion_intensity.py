@@ -49,7 +49,7 @@ class MovingPatchDataset(BaseVideoDataset):
                 for i, s in enumerate(self.SPEEDS)]
 
 
-def fake_flow(prev_grey, next_grey, flow_params=None):
+def fake_flow(prev_grey, next_grey, flow_params=None, noise_floor=0.0):
     """Stand-in flow: change of mean grey level (exact, hand-checkable)."""
     return abs(float(next_grey.mean()) - float(prev_grey.mean()))
 
@@ -74,12 +74,16 @@ def test_flow_l1_measures_a_known_shift(shift):
     after = texture[10:50, 10 - shift:74 - shift]
     assert mi.flow_l1(before, after) == pytest.approx(shift, rel=0.05)
     assert mi.flow_l1(before, before) < 0.01
+    # A floor above the shift zeroes every pixel; one below keeps them all.
+    assert mi.flow_l1(before, after, noise_floor=shift + 1) == 0
+    assert mi.flow_l1(before, after, noise_floor=shift / 2) == \
+        pytest.approx(mi.flow_l1(before, after), rel=0.02)
 
 
 def test_q_is_mean_of_pair_flows_each_computed_once(monkeypatch, tmp_path):
     calls = []
 
-    def counting(a, b, flow_params=None):
+    def counting(a, b, flow_params=None, noise_floor=0.0):
         calls.append(1)
         return fake_flow(a, b)
 
@@ -112,7 +116,7 @@ def test_second_call_reads_the_cache(monkeypatch, tmp_path):
     np.testing.assert_array_equal(q, q2)
     # Anything q depends on changes the key: a new computation.
     for change in (dict(flow_size=(8, 8)), dict(cache_key=dict(stride=2)),
-                   dict(flow_params=dict(winsize=9))):
+                   dict(flow_params=dict(winsize=9)), dict(noise_floor=0.3)):
         with pytest.raises(AssertionError, match='recomputed'):
             compute_motion_intensity(infos, **dict(kw, **change))
     with pytest.raises(AssertionError, match='recomputed'):

@@ -104,8 +104,15 @@ class BaseAnomalyDetector(BaseModel):
             data = self.data_preprocessor(data, False)
             for sample in self.predict(**data):
                 indices, values, _ = clips[sample.video]
-                indices.append(np.asarray(sample.frame_indices))
-                values.append(sample.pred_scores.numpy())
+                frames = np.asarray(sample.frame_indices)
+                scores = sample.pred_scores.numpy()
+                if frames.ndim == 2:  # a whole video: (W, T) windows
+                    indices.extend(frames)
+                    values.extend(np.broadcast_to(
+                        scores.reshape(len(frames), -1), frames.shape))
+                else:
+                    indices.append(frames)
+                    values.append(scores)
                 clips[sample.video] = (indices, values, sample.num_frames)
         self.train(was_training)
         return {

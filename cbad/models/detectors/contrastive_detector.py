@@ -1,0 +1,279 @@
+"""The contrastive behaviour-anomaly detector of Tong & Wu (2026)."""
+from typing import Dict, Iterable, List, Optional
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.logging import MMLogger
+
+from cbad.datasets.clip_index import build_clip_index
+from cbad.registry import DETECTORS, MODELS
+from cbad.structures import ClipDataSample
+from .base_detector import BaseAnomalyDetector
+
+#: Scorer terms whose input is a video's window sequence, not single windows.
+SEQUENCE_TERMS = ('T', )
+
+
+@DETECTORS.register_module()
+class ContrastiveDetector(BaseAnomalyDetector):
+    """Spatio-temporal contrastive model scored against normal prototypes.
+
+    Training (eq. 9-16): an original and a perturbed view of each clip go
+    through the encoder f (per-frame appearance s_t, motion m_t, fusion u_t,
+    eq. 3, 4, 11), the temporal aggregator (z, eq. 12) and the projection
+    head g; the loss is ``L_ins`` on g(z) plus ``L_pro`` and ``L_tem`` on z.
+
+    Scoring (eq. 17-21): z of every window of a video is compared with the
+    normal training windows: Mahalanobis distance to the nearest of K
+    prototypes (``D``), the second-order temporal residual along the video
+    (``T``), the mean distance to the m nearest normal windows (``R``); each
+    term is quantile-normalised on normal validation windows and fused into
+    ``A``. The threshold ``delta`` (eq. 22-23) is fitted on ``A`` of the
+    normal validation windows.
+
+    Test-time speed: per-frame features are computed once per video (the
+    encoder is window-independent per frame) and pooled over the windows,
+    so a frame shared by 4 windows is encoded once, not 4 times.
+
+    Args:
+        encoder (dict): ``SpatioTemporalEncoder`` config (f).
+        aggregator (dict): Aggregator config (eq. 12).
+        head (dict): Projection head config (g).
+        view_augment (dict, optional): ``ClipViewAugment`` config making the
+            perturbed view (eq. 9). None: both views are the clip.
+        instance_loss (dict): ``InstanceContrastLoss`` config (eq. 13-14).
+        prototype_loss (dict, optional): ``PrototypeTractionLoss`` config
+            (eq. 10, 15); needs ``motion_group`` in the data samples.
+        smoothness_loss (dict, optional): ``TemporalSmoothnessLoss`` config
+            (eq. 16); needs neighbouring clips in a batch.
+        scorers (dict): Term name -> scorer config, e.g. ``D``, ``T``, ``R``
+            or ``C`` (centre distance, eq. 5).
+        fusion (dict): ``WeightedScoreFusion`` config over the term names.
+        clip_len (int): Window length at test time. Defaults to 16.
+        stride (int): Window stride at test time and between training
+            neighbours. Defaults to 4.
+        score_space (str): ``'embedding'`` scores z, ``'projection'`` scores
+            g(z). Defaults to ``'embedding'``.
+        normalize (bool): L2-normalise the scored vectors. Defaults to True.
+        chunk_size (int): Frames encoded at once at test time. Defaults to 64.
+        data_preprocessor (dict, optional): Preprocessor config.
+        thresholder (dict): Threshold rule on validation ``A``.
+        init_cfg (dict, optional): Initialisation config.
+
+    Shape:
+        - training inputs: (N, C, T, H, W) clips.
+        - predict inputs: (1, C, L, H, W), a whole video of L frames
+          (``sample_unit='video'`` datasets), or clips when no scorer needs
+          window sequences.
+    """
+
+    def __init__(self,
+                 encoder: dict,
+                 aggregator: dict,
+                 head: dict,
+                 view_augment: Optional[dict] = None,
+                 instance_loss: dict = dict(type='InstanceContrastLoss'),
+                 prototype_loss: Optional[dict] = None,
+                 smoothness_loss: Optional[dict] = None,
+                 scorers: Optional[dict] = None,
+                 fusion: Optional[dict] = None,
+                 clip_len: int = 16,
+                 stride: int = 4,
+                 score_space: str = 'embedding',
+                 normalize: bool = True,
+                 chunk_size: int = 64,
+                 data_preprocessor: Optional[dict] = None,
+                 thresholder: dict = dict(type='MADThresholder', lam=3.0),
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(
+            data_preprocessor=data_preprocessor,
+            thresholder=thresholder,
+            init_cfg=init_cfg)
+        if score_space not in ('embedding', 'projection'):
+            raise ValueError("score_space must be 'embedding' or "
+                             f"'projection', got {score_space!r}")
+        self.encoder = MODELS.build(encoder)
+        self.aggregator = MODELS.build(aggregator)
+        self.head = MODELS.build(head)
+        self.view_augment = (
+            MODELS.build(view_augment) if view_augment else None)
+        self.instance_loss = MODELS.build(instance_loss)
+        self.prototype_loss = (
+            MODELS.build(prototype_loss) if prototype_loss else None)
+        self.smoothness_loss = (
+            MODELS.build(smoothness_loss) if smoothness_loss else None)
+        scorers = scorers or dict(C=dict(type='CentreDistanceScorer'))
+        self.scorers = torch.nn.ModuleDict(
+            {name: MODELS.build(cfg) for name, cfg in scorers.items()})
+        fusion = fusion or dict(
+            type='WeightedScoreFusion',
+            weights={name: 1.0 for name in scorers})
+        self.fusion = MODELS.build(fusion)
+        missing = set(self.fusion.active_terms) - set(self.scorers)
+        if missing:
+            raise ValueError(f'fusion weights name terms {sorted(missing)} '
+                             f'that have no scorer; scorers: '
+                             f'{sorted(self.scorers)}.')
+        self.clip_len = clip_len
+        self.stride = stride
+        self.score_space = score_space
+        self.normalize = normalize
+        self.chunk_size = chunk_size
+
+    # ------------------------------------------------------------ training
+    def embed_clips(self, clips: torch.Tensor) -> torch.Tensor:
+        """z = Agg(f(x)) of clips (N, C, T, H, W) -> (N, D)."""
+        return self.aggregator(self.encoder(clips))
+
+    @staticmethod
+    def _meta_tensor(samples: List[ClipDataSample], key: str,
+                     device: torch.device) -> torch.Tensor:
+        values = []
+        for sample in samples:
+            if key not in sample:
+                raise KeyError(
+                    f'the data samples carry no {key!r}; '
+                    + ('set motion_groups=dict(...) on the training dataset '
+                       '(eq. 8) or drop prototype_loss.' if key ==
+                       'motion_group' else 'pack it with PackClipInputs.'))
+            values.append(int(sample.get(key)))
+        return torch.tensor(values, dtype=torch.long, device=device)
+
+    def loss(self, inputs: torch.Tensor,
+             data_samples: Optional[List[ClipDataSample]] = None
+             ) -> Dict[str, torch.Tensor]:
+        """The weighted loss terms of eq. 13-16 (weights in each loss)."""
+        if data_samples is None:
+            data_samples = [ClipDataSample(metainfo=dict(
+                video_index=0, frame_indices=np.arange(inputs.shape[2]) +
+                i * inputs.shape[2])) for i in range(len(inputs))]
+        device = inputs.device
+        video_ids = self._meta_tensor(data_samples, 'video_index', device)
+        starts = torch.tensor(
+            [int(np.asarray(s.frame_indices)[0]) for s in data_samples],
+            dtype=torch.long, device=device)
+        view_b = self.view_augment(inputs) if self.view_augment else inputs
+        z_a = self.embed_clips(inputs)  # N x D
+        z_b = self.embed_clips(view_b)
+        losses = dict(
+            loss_ins=self.instance_loss(
+                self.head(z_a), self.head(z_b), video_ids, starts,
+                inputs.shape[2]))
+        if self.prototype_loss is not None:
+            groups = self._meta_tensor(data_samples, 'motion_group', device)
+            losses['loss_pro'] = self.prototype_loss(z_a, groups)
+        if self.smoothness_loss is not None:
+            losses['loss_tem'] = self.smoothness_loss(z_a, video_ids, starts,
+                                                      self.stride)
+        return losses
+
+    # ------------------------------------------------------------- scoring
+    def _scored_space(self, z: torch.Tensor) -> torch.Tensor:
+        if self.score_space == 'projection':
+            z = self.head(z)
+        return F.normalize(z, dim=-1) if self.normalize else z
+
+    @torch.no_grad()
+    def embed_video(self, frames: torch.Tensor):
+        """Scored vectors of every window of one video.
+
+        Args:
+            frames (Tensor): (C, L, H, W), one normalised video.
+
+        Returns:
+            tuple: ``(z, windows)`` with z (W, D) and windows (W, T) int64.
+        """
+        length = frames.shape[1]
+        windows = np.stack(build_clip_index(length, self.clip_len,
+                                            self.stride))  # W x T
+        chunks, prev = [], None
+        for start in range(0, length, self.chunk_size):
+            chunk = frames[:, start:start + self.chunk_size].unsqueeze(0)
+            chunks.append(self.encoder.encode_frames(chunk, prev)[0])
+            prev = chunk[:, :, -1]
+        u = torch.cat(chunks)  # L x D, each frame encoded once
+        index = torch.as_tensor(windows, device=u.device)
+        z = self.aggregator(u[index])  # W x T x D -> W x D
+        return self._scored_space(z), windows
+
+    def score_terms(self, z: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Raw score of every term for one video's windows z (W, D)."""
+        return {name: scorer(z).reshape(-1)
+                for name, scorer in self.scorers.items()}
+
+    def predict_frame_scores(self, inputs, data_samples=None):
+        raise NotImplementedError(
+            'ContrastiveDetector scores whole videos: use predict().')
+
+    @torch.no_grad()
+    def predict(self, inputs, data_samples=None) -> List[ClipDataSample]:
+        """Score every window of each video: fused ``A`` plus the raw terms.
+
+        Each returned sample carries ``frame_indices`` (W, T), ``pred_scores``
+        (W,) and ``pred_terms_<name>`` (W,) for per-term analysis.
+        """
+        if isinstance(inputs, torch.Tensor):
+            inputs = list(inputs)
+        if data_samples is None:
+            data_samples = [ClipDataSample() for _ in inputs]
+        threshold = float(self.threshold)
+        for frames, sample in zip(inputs, data_samples):
+            z, windows = self.embed_video(frames)
+            terms = self.score_terms(z)
+            sample.pred_scores = self.fusion(terms).float().cpu()
+            for name, value in terms.items():
+                sample.set_field(value.float().cpu(), f'pred_terms_{name}')
+            sample.set_metainfo(dict(frame_indices=windows,
+                                     num_frames=frames.shape[1],
+                                     pred_threshold=threshold))
+        return data_samples
+
+    # ------------------------------------------------------------- fitting
+    @property
+    def is_fitted(self) -> bool:
+        return super().is_fitted and self.fusion.is_fitted and all(
+            getattr(s, 'is_fitted', True) for s in self.scorers.values())
+
+    @torch.no_grad()
+    def _video_embeddings(self, loader: Iterable) -> List[torch.Tensor]:
+        was_training = self.training
+        self.eval()
+        out = []
+        for data in loader:
+            data = self.data_preprocessor(data, False)
+            inputs = data['inputs']
+            for frames in (list(inputs) if isinstance(inputs, torch.Tensor)
+                           else inputs):
+                out.append(self.embed_video(frames)[0])
+        self.train(was_training)
+        if not out:
+            raise ValueError('the fitting loader yielded no videos.')
+        return out
+
+    def fit_scorers(self, train_loader: Optional[Iterable]) -> None:
+        """Fit every scorer on the normal training windows (eq. 17-20)."""
+        if train_loader is None:
+            raise ValueError(
+                'ContrastiveDetector needs the training normals to fit its '
+                'prototypes and memory bank: set `fit_train_dataloader` in '
+                'the config.')
+        bank = torch.cat(self._video_embeddings(train_loader))
+        for scorer in self.scorers.values():
+            scorer.fit(bank)
+        MMLogger.get_current_instance().info(
+            f'Fitted scorers {sorted(self.scorers)} on {len(bank)} normal '
+            'training windows.')
+
+    def fit_normalizers(self, val_loader: Iterable) -> None:
+        """Fit each term's quantile normaliser Q on validation windows."""
+        per_video = [self.score_terms(z)
+                     for z in self._video_embeddings(val_loader)]
+        terms = {name: torch.cat([t[name] for t in per_video])
+                 for name in self.scorers}
+        self.fusion.fit(terms)
+
+    def fit(self, train_loader, val_loader, **threshold_kwargs) -> None:
+        self.fit_scorers(train_loader)
+        self.fit_normalizers(val_loader)
+        self.fit_threshold(val_loader, **threshold_kwargs)

@@ -1,0 +1,120 @@
+import numpy as np
+import pytest
+import torch
+
+from cbad.registry import MODELS
+from cbad.structures import ClipDataSample
+from cbad.utils import register_all_modules
+
+register_all_modules()
+D = 16
+
+
+def build(scorers=None, weights=None, **kwargs):
+    branch = dict(in_channels=1, channels=(4, 8), out_dim=D,
+                  norm_cfg=dict(type='GN', num_groups=2))
+    scorers = scorers or dict(
+        D=dict(type='PrototypeMahalanobisScorer', num_prototypes=2),
+        T=dict(type='TemporalResidualScorer'),
+        R=dict(type='KNNSupportScorer', k=3))
+    weights = weights or {k: 1.0 for k in scorers}
+    cfg = dict(
+        type='ContrastiveDetector',
+        data_preprocessor=dict(type='ClipDataPreprocessor', mean=[127.5],
+                               std=[127.5]),
+        encoder=dict(type='SpatioTemporalEncoder',
+                     spatial=dict(type='SpatialConvBranch', **branch),
+                     temporal=dict(type='TemporalDiffBranch', **branch),
+                     fusion=dict(type='GatedFusion', dim=D)),
+        aggregator=dict(type='TemporalAttentionAggregator', dim=D),
+        head=dict(type='ProjectionHead', in_dim=D, hidden_dim=D, out_dim=8),
+        view_augment=dict(type='ClipViewAugment'),
+        prototype_loss=dict(type='PrototypeTractionLoss', num_groups=3,
+                            dim=D),
+        smoothness_loss=dict(type='TemporalSmoothnessLoss'),
+        scorers=scorers,
+        fusion=dict(type='WeightedScoreFusion', weights=weights),
+        clip_len=4, stride=2, chunk_size=5)
+    cfg.update(kwargs)
+    return MODELS.build(cfg)
+
+
+def video_batch(name, length, seed):
+    g = torch.Generator().manual_seed(seed)
+    frames = torch.randint(0, 256, (1, length, 12, 16), generator=g,
+                           dtype=torch.uint8)
+    sample = ClipDataSample(metainfo=dict(video=name, video_index=seed,
+                                          num_frames=length))
+    return dict(inputs=[frames], data_samples=[sample])
+
+
+def clip_batch():
+    samples = [ClipDataSample(metainfo=dict(
+        video_index=v, frame_indices=np.arange(s, s + 4), motion_group=g))
+        for v, s, g in [(0, 0, 0), (0, 2, 1), (1, 0, 2), (1, 2, 0)]]
+    inputs = torch.randn(4, 1, 4, 12, 16)
+    return inputs, samples
+
+
+def test_loss_terms_and_gradients():
+    model = build()
+    inputs, samples = clip_batch()
+    losses = model(inputs, samples, mode='loss')
+    assert set(losses) == {'loss_ins', 'loss_pro', 'loss_tem'}
+    sum(losses.values()).backward()
+    for name, p in model.encoder.named_parameters():
+        assert p.grad is not None, name
+    assert model.aggregator.q.grad is not None
+
+
+def test_prototype_loss_without_groups_is_a_clear_error():
+    model = build()
+    inputs, samples = clip_batch()
+    for s in samples:
+        s.set_metainfo(dict(motion_group=None))
+        del s.motion_group
+    with pytest.raises(KeyError, match='motion_groups'):
+        model(inputs, samples, mode='loss')
+
+
+def test_video_features_are_computed_once_and_match_clip_embedding():
+    model = build().eval()
+    batch = model.data_preprocessor(video_batch('v', 11, 0))
+    frames = batch['inputs'][0]  # C x L x H x W
+    z, windows = model.embed_video(frames)
+    assert windows.shape == (5, 4) and z.shape == (5, D)
+    # window 1 (frames 2..5) through the clip path, with its real previous
+    # frame, gives the same vector as pooling the per-video features
+    clip = frames[:, 2:6].unsqueeze(0)
+    u = model.encoder.encode_frames(clip, frames[:, 1].unsqueeze(0))
+    z1 = torch.nn.functional.normalize(model.aggregator(u), dim=-1)
+    torch.testing.assert_close(z[1], z1[0], atol=1e-5, rtol=1e-4)
+
+
+def test_fit_predict_and_state_round_trip():
+    model = build()
+    train = [video_batch(f't{i}', 12, i) for i in range(3)]
+    val = [video_batch(f'v{i}', 10, 10 + i) for i in range(2)]
+    assert not model.is_fitted
+    model.fit(train, val, segment_len=4, segment_stride=2)
+    assert model.is_fitted and torch.isfinite(model.threshold)
+    model.eval()
+    test = model.data_preprocessor(video_batch('x', 9, 99))
+    out = model(**test, mode='predict')[0]
+    assert np.asarray(out.frame_indices).shape == (4, 4)
+    assert out.pred_scores.shape == (4, )
+    for term in 'DTR':
+        assert getattr(out, f'pred_terms_{term}').shape == (4, )
+    fresh = build()
+    fresh.load_state_dict(model.state_dict())
+    assert fresh.is_fitted
+    fresh.eval()
+    again = fresh(**model.data_preprocessor(video_batch('x', 9, 99)),
+                  mode='predict')[0]
+    torch.testing.assert_close(again.pred_scores, out.pred_scores)
+
+
+def test_fusion_weights_must_name_scorers():
+    with pytest.raises(ValueError, match='no scorer'):
+        build(scorers=dict(C=dict(type='CentreDistanceScorer')),
+              weights=dict(C=0.5, R=0.5))
