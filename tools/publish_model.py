@@ -17,6 +17,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from cbad.utils import allow_full_pickle_checkpoints  # noqa: E402
 from cbad.utils.publish import publish_checkpoint  # noqa: E402
 
 
@@ -27,12 +28,19 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--out-root', default='model_zoo', help='model zoo folder')
     parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='allow a full unpickle of the input checkpoint (runs code; only '
+        'for files you trust); the output is weights-only either way')
+    parser.add_argument(
         '--date', help='YYYYMMDD to put in the name (default: today)')
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
+    if args.trust_checkpoint:
+        allow_full_pickle_checkpoints(True)
     path = publish_checkpoint(args.config, args.checkpoint, args.out_root,
                               date=args.date)
     print(f'published {path} ({os.path.getsize(path) / 2**20:.2f} MiB)')

@@ -16,7 +16,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from cbad.utils import register_all_modules  # noqa: E402
+from cbad.utils import (allow_full_pickle_checkpoints,  # noqa: E402
+                        register_all_modules)
 from cbad.utils.launch import prepare_cfg  # noqa: E402
 from cbad.utils.registry_hint import with_name_hint  # noqa: E402
 
@@ -42,6 +43,11 @@ def parse_args() -> argparse.Namespace:
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='allow a full unpickle of --resume/load_from checkpoints (runs '
+        'code; only for files you trust)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -52,6 +58,8 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     register_all_modules()
+    if args.trust_checkpoint:
+        allow_full_pickle_checkpoints(True)
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)

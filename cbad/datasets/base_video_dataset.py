@@ -69,6 +69,10 @@ class BaseVideoDataset(BaseDataset):
             ``dict(num_groups=3, flow_size=(60, 90), cache_dir=None)``; see
             :func:`~cbad.datasets.motion_intensity.attach_motion_groups`.
             Ignored, with a log line, for other splits. Defaults to None.
+        sample_unit (str): ``'clip'``: one sample per sliding window;
+            ``'video'``: one sample per (carved part of a) video holding all
+            its frames, for detectors that encode each frame once and pool
+            over windows themselves. Defaults to ``'clip'``.
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
     """
 
@@ -90,6 +94,7 @@ class BaseVideoDataset(BaseDataset):
                  frame_cache: int = 0,
                  cache_videos: bool = True,
                  motion_groups: Optional[dict] = None,
+                 sample_unit: str = 'clip',
                  **kwargs) -> None:
         if split not in SPLITS:
             raise ValueError(
@@ -100,6 +105,9 @@ class BaseVideoDataset(BaseDataset):
                     f'{name} must be a positive int, got {value!r}.')
         if not 0 <= val_ratio < 1:
             raise ValueError(f'val_ratio must be in [0, 1), got {val_ratio}.')
+        if sample_unit not in ('clip', 'video'):
+            raise ValueError("sample_unit must be 'clip' or 'video', got "
+                             f'{sample_unit!r}.')
         if max_videos is not None and max_videos < 1:
             raise ValueError(f'max_videos must be >= 1, got {max_videos}.')
         self.split = split
@@ -107,6 +115,7 @@ class BaseVideoDataset(BaseDataset):
         self.stride = stride
         self.val_ratio = val_ratio
         self.max_videos = max_videos
+        self.sample_unit = sample_unit
         self.frame_cache = frame_cache
         self.cache_videos = cache_videos
         self.motion_groups = check_motion_groups_cfg(motion_groups)
@@ -181,23 +190,31 @@ class BaseVideoDataset(BaseDataset):
         data_list = []
         for video_index, (name, source, labels, start, stop) in enumerate(
                 segments):
-            self._videos[name] = source.num_frames
+            # A carved part of a video (trailing-frame val split) is scored
+            # as a video of its own: frame ids are relative to ``start`` and
+            # ``frame_offset`` maps them back to the source when reading.
+            length = stop - start
+            self._videos[name] = length
             if labels is not None:
+                labels = labels[start:stop]
                 self._labels[name] = labels
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter('always')
-                windows = build_clip_index(stop - start, self.clip_len,
-                                           self.stride)
-            for warning in caught:
-                warnings.warn(f'Video {name!r}: {warning.message}',
-                              UserWarning)
+            if self.sample_unit == 'video':
+                windows = [np.arange(length)]
+            else:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter('always')
+                    windows = build_clip_index(length, self.clip_len,
+                                               self.stride)
+                for warning in caught:
+                    warnings.warn(f'Video {name!r}: {warning.message}',
+                                  UserWarning)
             for ids in windows:
-                ids = ids + start
                 info = dict(
                     video=name,
                     video_index=video_index,
                     frame_indices=ids,
-                    num_frames=source.num_frames,
+                    num_frames=length,
+                    frame_offset=start,
                     source=source)
                 if labels is not None:
                     info['gt_labels'] = labels[ids]
@@ -210,6 +227,7 @@ class BaseVideoDataset(BaseDataset):
             val_ratio=self.val_ratio,
             num_videos=len(segments),
             num_clips=len(data_list),
+            sample_unit=self.sample_unit,
             **self.extra_metainfo)
         if self.motion_groups is not None and self.split == 'train':
             self._metainfo.update(
@@ -295,7 +313,8 @@ class BaseVideoDataset(BaseDataset):
     @property
     @force_full_init
     def videos(self) -> Dict[str, int]:
-        """dict[str, int]: Frame count of each video of the split, in order."""
+        """dict[str, int]: Frame count of each video (or carved part) of the
+        split, in order."""
         return dict(self._videos)
 
     @force_full_init

@@ -79,6 +79,11 @@ def _grey(frame: np.ndarray, flow_size: Optional[Tuple[int, int]]):
     return grey
 
 
+def _source_ids(info: dict) -> np.ndarray:
+    """Frame ids of a clip in its source (carved parts start at an offset)."""
+    return np.asarray(info['frame_indices']) + info.get('frame_offset', 0)
+
+
 def _clip_pairs(frame_indices: np.ndarray) -> List[Tuple[int, int]]:
     """Distinct (earlier, later) frame pairs of one clip's flows."""
     ids = np.asarray(frame_indices).reshape(-1).tolist()
@@ -192,8 +197,7 @@ def compute_motion_intensity(
     for info in data_list:
         video = (info['video'], id(info['source']))
         sources[video] = info['source']
-        needed.setdefault(video, set()).update(
-            _clip_pairs(info['frame_indices']))
+        needed.setdefault(video, set()).update(_clip_pairs(_source_ids(info)))
     values: Dict[Tuple[str, int], Dict[Tuple[int, int], float]] = {}
     bar = tqdm(total=sum(map(len, needed.values())), unit='pair',
                desc='optical flow (eq. 8)', disable=not progress)
@@ -213,7 +217,7 @@ def compute_motion_intensity(
     q = np.zeros(len(data_list), np.float64)
     for n, info in enumerate(data_list):
         video = (info['video'], id(info['source']))
-        pairs = _clip_pairs(info['frame_indices'])
+        pairs = _clip_pairs(_source_ids(info))
         if pairs:
             q[n] = np.mean([values[video][p] for p in pairs])
     if use_cache:

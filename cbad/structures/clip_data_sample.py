@@ -12,6 +12,8 @@ class ClipDataSample(BaseDataElement):
     - ``frame_indices`` (np.ndarray): the T frame ids of the clip, 0-based;
       repeated at the end when a video is shorter than a clip.
     - ``num_frames`` (int): length of the whole video.
+    - ``pred_threshold`` (float): the fitted decision threshold, set by the
+      detector's ``predict`` (nan if the model has not been fitted).
 
     Data fields:
 
@@ -19,6 +21,9 @@ class ClipDataSample(BaseDataElement):
       (test splits only).
     - ``pred_scores`` (Tensor, shape (T,)): per-frame anomaly evidence the
       model assigns to the clip's frames (a clip-level score is broadcast).
-    - ``pred_threshold`` (float): the fitted decision threshold (nan if the
-      model has not been fitted).
+
+    Whole-video samples (``sample_unit='video'`` datasets, scored by
+    detectors that pool per-frame features over windows) carry
+    ``frame_indices`` of shape (S, T) for the S windows of the video and
+    ``pred_scores`` of shape (S,) or (S, T).
     """

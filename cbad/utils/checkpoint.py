@@ -16,6 +16,7 @@ the user trusts, to a full unpickle (:func:`allow_full_pickle_checkpoints`,
 """
 import os.path as osp
 import pickle
+import re
 from typing import Any, List, Optional
 
 import numpy as np
@@ -91,7 +92,11 @@ def load_checkpoint_file(filename: str,
             'If you trust the file, pass --trust-checkpoint to the tool or '
             'call cbad.utils.allow_full_pickle_checkpoints() first; better, '
             're-export it with tools/publish_model.py. '
-            f'torch said: {str(err).splitlines()[0]}') from err
+            f'torch said: {_strip_ansi(str(err).splitlines()[0])}') from err
+
+
+def _strip_ansi(text: str) -> str:
+    return re.sub(r'\x1b\[[0-9;]*m', '', text)
 
 
 def _local_loader(filename: str, map_location: Optional[Any]) -> Any:

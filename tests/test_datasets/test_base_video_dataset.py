@@ -41,10 +41,11 @@ def toy_root(tmp_path, fakes):
 
 
 def frames_by_video(dataset):
+    """Source frame ids each video's clips cover."""
     covered = {}
     for info in dataset.data_list:
         covered.setdefault(info['video'], set()).update(
-            info['frame_indices'].tolist())
+            (info['frame_indices'] + info['frame_offset']).tolist())
     return covered
 
 
@@ -88,7 +89,26 @@ def test_val_by_trailing_frames_with_few_videos(toy_root):
     for video in ('v00', 'v01'):
         assert train_frames[video] == set(range(30))
     assert train_frames['v02'] == set(range(7))
-    assert all(i['num_frames'] == 40 for i in val.data_list)
+    # a carved part is scored as a video of its own: ids relative to it
+    assert all(i['num_frames'] == 10 for i in val.data_list)
+    assert all(i['frame_indices'].min() >= 0 and i['frame_indices'].max() < 10
+               for i in val.data_list)
+    assert val.videos == {'v00': 10, 'v01': 10}
+
+
+def test_video_sample_unit_gives_one_sample_per_part(toy_root):
+    root = toy_root([40, 40, 7])
+    kw = dict(data_root=root, clip_len=4, stride=2, val_ratio=0.25,
+              sample_unit='video')
+    val = ToyDataset(split='val', **kw)
+    assert len(val) == 2
+    assert [i['frame_indices'].tolist() for i in val.data_list] == [
+        list(range(10))] * 2
+    assert [i['frame_offset'] for i in val.data_list] == [30, 30]
+    train = ToyDataset(split='train', **kw)
+    assert [i['num_frames'] for i in train.data_list] == [30, 30, 7]
+    with pytest.raises(ValueError, match='sample_unit'):
+        ToyDataset(split='train', data_root=root, sample_unit='frame')
 
 
 def test_val_ratio_zero_keeps_all_for_train_and_empty_val_errors(toy_root):

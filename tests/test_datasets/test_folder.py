@@ -16,7 +16,8 @@ def test_train_test_layout_with_mixed_sources_and_labels(tmp_path, fakes):
     root = str(tmp_path)
     train = VideoFolderDataset(data_root=root, split='train', clip_len=4,
                                val_ratio=0.4)
-    assert train.videos == {'cam1': 9, 'cam2': 8}
+    # 2 videos: val takes trailing frames, train keeps the first part
+    assert train.videos == {'cam1': 5, 'cam2': 4}
     assert train.metainfo['layout'] == 'train/test'
     test = VideoFolderDataset(data_root=root, split='test', clip_len=4,
                               pipeline=[dict(type='LoadClipFrames'),

@@ -91,7 +91,8 @@ def test_end_to_end_values_and_files(tmp_path):
         clip_to_frame='mean', segment_len=4, segment_stride=2,
         segment_label_rule='majority', segment_score='mean',
         headline='auc_micro', score_normalisation='none', smoothing='none',
-        num_videos=2, num_frames=14, num_abnormal_frames=6, threshold=0.4)
+        num_videos=2, num_frames=14, num_abnormal_frames=6, threshold=0.4,
+            dataset={})
     assert saved['config'] == 'cbad_ped2'
 
 

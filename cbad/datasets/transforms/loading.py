@@ -26,7 +26,9 @@ class LoadClipFrames(BaseTransform):
         self.to_gray = to_gray
 
     def transform(self, results: dict) -> dict:
-        imgs = results['source'].read_clip(results['frame_indices'])
+        indices = np.asarray(results['frame_indices']) + results.get(
+            'frame_offset', 0)
+        imgs = results['source'].read_clip(indices)
         if self.to_gray:
             imgs = np.stack([cv2.cvtColor(f, cv2.COLOR_BGR2GRAY)
                              for f in imgs])[..., None]  # T x H x W x 1

@@ -21,6 +21,9 @@ from .frame_table import (drop_duplicate_records, output_paths,
                           records_to_frames, write_frame_scores_csv,
                           write_metrics_json)
 
+#: Dataset metainfo copied into ``metrics.json`` (``protocol.dataset``).
+_DATASET_KEYS = ('dataset_name', 'split', 'clip_len', 'stride', 'layout',
+                 'label_source', 'label_file', 'num_videos', 'seed')
 _REQUIRED_KEYS = ('video', 'frame_indices', 'num_frames', 'pred_scores')
 
 
@@ -36,9 +39,10 @@ class VideoAnomalyMetric(BaseMetric):
 
     Per-clip predictions are grouped by video and mapped to one score per
     frame (``clip_to_frame``); every frame of every video must be covered
-    and overlapping clips must agree on labels. Returned keys (all values
-    are fractions in [0, 1], never percentages; ``metrics.json`` stores the
-    same numbers):
+    and overlapping clips must agree on labels. Returned keys (rates and
+    AUCs are fractions in [0, 1], never percentages; ``eer_threshold`` is in
+    score units and ``auc_macro_num_*`` are counts; ``metrics.json`` stores
+    the same numbers):
 
     - ``auc_micro`` (headline): all frames pooled, raw scores.
     - ``auc_micro_vidnorm``: pooled after per-video min-max normalisation.
@@ -281,7 +285,13 @@ class VideoAnomalyMetric(BaseMetric):
             num_videos=len(frames),
             num_frames=int(sum(v.scores.size for v in frames.values())),
             num_abnormal_frames=num_abnormal,
-            threshold=threshold if np.isfinite(threshold) else None)
+            threshold=threshold if np.isfinite(threshold) else None,
+            # Which data and labels: Avenue's two label sets differ, say.
+            dataset={
+                key: value
+                for key, value in (self.dataset_meta or {}).items()
+                if key in _DATASET_KEYS
+            })
 
     def _metrics(self, frames, threshold: float) -> Dict[str, float]:
         videos = list(frames.values())
