@@ -2,11 +2,13 @@
 import glob
 import os.path as osp
 
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
 
 from cbad.registry import DATASETS, METRICS, MODELS
+from cbad.structures import ClipDataSample
 from cbad.utils import register_all_modules
 
 register_all_modules()
@@ -32,11 +34,34 @@ def test_configs_found():
     names = {osp.basename(p) for p in CONFIGS}
     for dataset in ['ped2', 'avenue', 'shanghaitech', 'synthetic']:
         assert f'convae_{dataset}.py' in names
+        assert f'cbad_{dataset}.py' in names
+    for m in range(1, 7):
+        assert f'cbad_ped2_m{m}.py' in names
+
+
+def _clip_samples(n, clip_len):
+    """Two runs of neighbouring windows with motion groups, like training."""
+    return [
+        ClipDataSample(metainfo=dict(
+            video=f'v{i // 2}', video_index=i // 2, num_frames=3 * clip_len,
+            frame_indices=np.arange(clip_len) + 4 * (i % 2),
+            motion_group=i % 3)) for i in range(n)
+    ]
+
+
+def _video_batch(name, c, length, h, w, seed):
+    g = torch.Generator().manual_seed(seed)
+    frames = torch.randint(0, 256, (c, length, h, w), generator=g,
+                           dtype=torch.uint8)
+    sample = ClipDataSample(metainfo=dict(video=name, video_index=seed,
+                                          num_frames=length))
+    return dict(inputs=[frames], data_samples=[sample])
 
 
 @pytest.mark.parametrize('path', CONFIGS,
                          ids=lambda p: osp.relpath(p, ROOT))
 def test_config_builds_trains_and_predicts(path):
+    torch.manual_seed(0)
     cfg = Config.fromfile(path)
     name = osp.splitext(osp.basename(path))[0]
     assert osp.basename(osp.dirname(path)) == name.split('_')[0]
@@ -45,21 +70,40 @@ def test_config_builds_trains_and_predicts(path):
     for key in ['train_dataloader', 'fit_dataloader', 'test_dataloader']:
         assert DATASETS.get(cfg[key].dataset.type) is not None
     c, t, h, w = _input_shape(cfg)
+    n = 4
     batch = dict(
         inputs=[torch.randint(0, 256, (c, t, h, w), dtype=torch.uint8)
-                for _ in range(2)],
-        data_samples=None)
+                for _ in range(n)],
+        data_samples=_clip_samples(n, t))
     optim = torch.optim.Adam(model.parameters(), lr=1e-4)
     data = model.data_preprocessor(batch, True)
     losses = model(**data, mode='loss')
     total = sum(v for k, v in losses.items() if k.startswith('loss'))
+    assert torch.isfinite(total)
     total.backward()
     optim.step()
     model.eval()
-    with torch.no_grad():
-        out = model(**model.data_preprocessor(batch, False), mode='predict')
-    assert out[0].pred_scores.shape == (t, )
+    if cfg.test_dataloader.dataset.get('sample_unit') == 'video':
+        # whole-video scoring needs the scorers fitted on normal videos first
+        assert 'fit_train_dataloader' in cfg
+        train = [_video_batch(f't{i}', c, 2 * t, h, w, i) for i in range(3)]
+        val = [_video_batch(f'v{i}', c, 2 * t, h, w, 9 + i)
+               for i in range(2)]
+        model.fit(train, val)
+        test = _video_batch('x', c, 2 * t + 3, h, w, 99)
+        with torch.no_grad():
+            out = model(**model.data_preprocessor(test, False),
+                        mode='predict')
+        windows = np.asarray(out[0].frame_indices)
+        assert out[0].pred_scores.shape == (len(windows), )
+    else:
+        with torch.no_grad():
+            out = model(**model.data_preprocessor(batch, False),
+                        mode='predict')
+        assert out[0].pred_scores.shape == (t, )
     assert torch.isfinite(out[0].pred_scores).all()
+    assert model.is_fitted or cfg.test_dataloader.dataset.get(
+        'sample_unit') != 'video'
 
 
 def test_dataset_configs_read_root_from_env(monkeypatch, tmp_path):
