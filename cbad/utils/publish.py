@@ -68,6 +68,7 @@ def publish_checkpoint(config_path: str,
         torch.save(published, tmp)
         torch.load(tmp, weights_only=True)  # proves it is weights-only
         final = osp.join(out_dir, f'{name}_{date}-{file_sha256(tmp)[:8]}.pth')
+        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only
         os.replace(tmp, final)
     finally:
         if osp.exists(tmp):

@@ -9,10 +9,7 @@ channels = (128, 64, 32)  # the paper's (512, 256, 128) / 4 for 2 CPU cores
 
 model = dict(
     encoder=dict(in_frames=clip_len, channels=channels),
-    decoder=dict(out_frames=clip_len, channels=channels),
-    # Ped2's anomalies (bikes, carts) fill a few percent of the frame: the
-    # largest 16x16 patch error is not diluted by the background.
-    scorer=dict(reduce='patch_max', patch_size=16))
+    decoder=dict(out_frames=clip_len, channels=channels))
 
 train_pipeline = [
     dict(type='LoadClipFrames', to_gray=True),

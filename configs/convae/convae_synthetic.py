@@ -9,8 +9,7 @@ channels = (64, 32, 16)
 
 model = dict(
     encoder=dict(in_frames=clip_len, channels=channels),
-    decoder=dict(out_frames=clip_len, channels=channels),
-    scorer=dict(reduce='patch_max', patch_size=16))
+    decoder=dict(out_frames=clip_len, channels=channels))
 
 train_dataloader = dict(dataset=dict(clip_len=clip_len, stride=2))
 fit_dataloader = dict(dataset=dict(clip_len=clip_len))

@@ -4,7 +4,7 @@ _scene = dict(num_videos=4, num_frames=40, height=48, width=64)
 channels = (8, 8, 4)
 model = dict(
     encoder=dict(channels=channels), decoder=dict(channels=channels),
-    scorer=dict(patch_size=8))
+    scorer=dict(reduce='patch_max', patch_size=8))
 train_dataloader = dict(
     batch_size=8, dataset=dict(scene_kwargs=_scene, stride=4))
 fit_dataloader = dict(batch_size=8, dataset=dict(scene_kwargs=_scene))

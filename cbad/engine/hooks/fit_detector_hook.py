@@ -96,7 +96,8 @@ class FitDetectorHook(Hook):
         model = runner.model
         return model.module if is_model_wrapper(model) else model
 
-    def _fit(self, runner: Runner) -> None:
+    def fit(self, runner: Runner) -> None:
+        """Fit the runner's detector on the configured normal data."""
         val_cfg = self.fit_dataloader or runner.cfg.get('fit_dataloader')
         if val_cfg is None:
             raise RuntimeError(
@@ -118,7 +119,7 @@ class FitDetectorHook(Hook):
         last = runner.epoch + 1 >= runner.max_epochs
         periodic = self.interval and (runner.epoch + 1) % self.interval == 0
         if last or periodic:
-            self._fit(runner)
+            self.fit(runner)
 
     def before_test_epoch(self, runner: Runner) -> None:
         if self._detector(runner).is_fitted:
@@ -131,4 +132,4 @@ class FitDetectorHook(Hook):
         runner.logger.warning(
             'The checkpoint has no fitted threshold/scorers: fitting them now '
             'on the normal training/validation data of this config.')
-        self._fit(runner)
+        self.fit(runner)

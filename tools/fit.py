@@ -1,0 +1,71 @@
+"""Re-fit a trained detector's scorers and threshold on normal data.
+
+Use it after changing anything that is fitted rather than trained: the
+scorer's reduction, the thresholder (e.g. the MAD factor), the score
+weights. The network weights are kept; the fitted buffers are recomputed on
+the config's normal training/validation splits (never on test data).
+
+Example::
+
+    CBAD_DATA_ROOT=../shared/datasets python tools/fit.py \
+        configs/convae/convae_ped2_patchmax.py work_dirs/convae_ped2/epoch_25.pth \
+        --out work_dirs/convae_ped2/epoch_25_patchmax.pth
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import torch  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+from cbad.engine.hooks import FitDetectorHook  # noqa: E402
+from cbad.utils import (allow_full_pickle_checkpoints,  # noqa: E402
+                        register_all_modules)
+from cbad.utils.launch import prepare_cfg  # noqa: E402
+from cbad.utils.registry_hint import with_name_hint  # noqa: E402
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Re-fit a detector')
+    parser.add_argument('config', help='config whose fitting to apply')
+    parser.add_argument('checkpoint', help='trained checkpoint')
+    parser.add_argument('--out', required=True,
+                        help='where to write the re-fitted checkpoint')
+    parser.add_argument('--work-dir', help='where logs go')
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='allow a full unpickle of the checkpoint')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys')
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    register_all_modules()
+    if args.trust_checkpoint:
+        allow_full_pickle_checkpoints(True)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg = prepare_cfg(cfg, args.config, 'none', args.work_dir)
+    cfg.load_from = None
+    runner = Runner.from_cfg(cfg)
+    runner.load_checkpoint(args.checkpoint, revise_keys=[])
+    FitDetectorHook().fit(runner)
+    model = runner.model
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    torch.save(
+        dict(state_dict=model.state_dict(),
+             meta=dict(config=osp.splitext(osp.basename(args.config))[0],
+                       refitted_from=osp.basename(args.checkpoint))),
+        args.out)
+    print(f'wrote {args.out}')
+
+
+if __name__ == '__main__':
+    with with_name_hint():
+        main()
