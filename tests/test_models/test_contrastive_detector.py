@@ -10,9 +10,9 @@ register_all_modules()
 D = 16
 
 
-def build(scorers=None, weights=None, **kwargs):
+def build(scorers=None, weights=None, pool='avg', **kwargs):
     branch = dict(in_channels=1, channels=(4, 8), out_dim=D,
-                  norm_cfg=dict(type='GN', num_groups=2))
+                  norm_cfg=dict(type='GN', num_groups=2), pool=pool)
     scorers = scorers or dict(
         D=dict(type='PrototypeMahalanobisScorer', num_prototypes=2),
         T=dict(type='TemporalResidualScorer'),
@@ -118,3 +118,33 @@ def test_fusion_weights_must_name_scorers():
     with pytest.raises(ValueError, match='no scorer'):
         build(scorers=dict(C=dict(type='CentreDistanceScorer')),
               weights=dict(C=0.5, R=0.5))
+
+
+def test_grid_mode_scores_the_most_anomalous_cell():
+    model = build(pool='none', grid=True, bank_size=100)
+    inputs, samples = clip_batch()
+    losses = model(inputs, samples, mode='loss')  # trains on the pooled grid
+    assert torch.isfinite(sum(losses.values()))
+    model.eval()
+    frames = model.data_preprocessor(video_batch('v', 11, 0))['inputs'][0]
+    z, windows = model.embed_video(frames)
+    assert z.shape == (5, 3 * 4, D)  # 12x16 input, two stride-2 blocks
+    train = [video_batch(f't{i}', 12, i) for i in range(3)]
+    val = [video_batch(f'v{i}', 10, 10 + i) for i in range(2)]
+    model.fit(train, val, segment_len=4, segment_stride=2)
+    terms = model.score_terms(z)
+    assert all(t.shape == (5, 12) for t in terms.values())
+    # 3 videos x 5 windows x 12 cells = 180 cells, subsampled to 100
+    assert model.scorers['R'].memory_bank.shape == (100, D)
+    out = model(**model.data_preprocessor(video_batch('x', 9, 99)),
+                mode='predict')[0]
+    assert out.pred_scores.shape == (4, )
+    z, _ = model.embed_video(
+        model.data_preprocessor(video_batch('x', 9, 99))['inputs'][0])
+    fused = model.fusion(model.score_terms(z))  # windows x cells
+    torch.testing.assert_close(out.pred_scores, fused.amax(dim=1))
+
+
+def test_grid_flag_must_match_the_branches():
+    with pytest.raises(ValueError, match="pool='none'"):
+        build(grid=True)

@@ -57,6 +57,15 @@ class ContrastiveDetector(BaseAnomalyDetector):
             g(z). Defaults to ``'embedding'``.
         normalize (bool): L2-normalise the scored vectors. Defaults to True.
         chunk_size (int): Frames encoded at once at test time. Defaults to 64.
+        grid (bool): Score a spatial grid of local embeddings and keep, per
+            window, the largest fused score over the cells (needs encoder
+            branches with ``pool='none'``). Training still uses the
+            grid-averaged (global) embedding. Each term is normalised with
+            one Q over all cells: per-cell normalisers blow up nearly empty
+            cells. Defaults to False (the paper: one global embedding).
+        bank_size (int, optional): Fit the scorers on at most this many
+            normal embeddings (a seeded random subset) to bound the memory
+            bank saved in checkpoints. Defaults to None (all).
         data_preprocessor (dict, optional): Preprocessor config.
         thresholder (dict): Threshold rule on validation ``A``.
         init_cfg (dict, optional): Initialisation config.
@@ -83,6 +92,8 @@ class ContrastiveDetector(BaseAnomalyDetector):
                  score_space: str = 'embedding',
                  normalize: bool = True,
                  chunk_size: int = 64,
+                 grid: bool = False,
+                 bank_size: Optional[int] = None,
                  data_preprocessor: Optional[dict] = None,
                  thresholder: dict = dict(type='MADThresholder', lam=3.0),
                  init_cfg: Optional[dict] = None) -> None:
@@ -120,11 +131,21 @@ class ContrastiveDetector(BaseAnomalyDetector):
         self.score_space = score_space
         self.normalize = normalize
         self.chunk_size = chunk_size
+        self.grid = grid
+        self.bank_size = bank_size
+        branch_pool = getattr(self.encoder.spatial, 'pool', 'avg')
+        if grid != (branch_pool == 'none'):
+            raise ValueError(
+                f'grid={grid} needs encoder branches with pool='
+                f"{'none' if grid else 'avg'!r}, found pool={branch_pool!r}.")
 
     # ------------------------------------------------------------ training
     def embed_clips(self, clips: torch.Tensor) -> torch.Tensor:
         """z = Agg(f(x)) of clips (N, C, T, H, W) -> (N, D)."""
-        return self.aggregator(self.encoder(clips))
+        u = self.encoder(clips)
+        if self.grid:
+            u = u.mean(dim=(2, 3))  # N x T x gh x gw x D -> N x T x D
+        return self.aggregator(u)
 
     @staticmethod
     def _meta_tensor(samples: List[ClipDataSample], key: str,
@@ -192,15 +213,36 @@ class ContrastiveDetector(BaseAnomalyDetector):
             chunk = frames[:, start:start + self.chunk_size].unsqueeze(0)
             chunks.append(self.encoder.encode_frames(chunk, prev)[0])
             prev = chunk[:, :, -1]
-        u = torch.cat(chunks)  # L x D, each frame encoded once
+        u = torch.cat(chunks)  # L x D (or L x gh x gw x D), once per frame
         index = torch.as_tensor(windows, device=u.device)
-        z = self.aggregator(u[index])  # W x T x D -> W x D
+        u = u[index]  # S x T x ... x D
+        if not self.grid:
+            return self._scored_space(self.aggregator(u)), windows  # S x D
+        s, t, gh, gw, d = u.shape
+        cells = u.permute(0, 2, 3, 1, 4).reshape(s * gh * gw, t, d)
+        z = self.aggregator(cells).view(s, gh * gw, d)  # S x cells x D
         return self._scored_space(z), windows
 
     def score_terms(self, z: torch.Tensor) -> Dict[str, torch.Tensor]:
-        """Raw score of every term for one video's windows z (W, D)."""
-        return {name: scorer(z).reshape(-1)
-                for name, scorer in self.scorers.items()}
+        """Raw score of every term for one video's windows.
+
+        Args:
+            z (Tensor): (S, D), or (S, cells, D) in grid mode.
+
+        Returns:
+            dict: term -> (S,), or (S, cells) in grid mode.
+        """
+        if z.dim() == 2:
+            return {name: scorer(z).reshape(-1)
+                    for name, scorer in self.scorers.items()}
+        s, cells, d = z.shape
+        terms = {}
+        for name, scorer in self.scorers.items():
+            if name in SEQUENCE_TERMS:  # along time, per cell
+                terms[name] = scorer(z.transpose(0, 1)).transpose(0, 1)
+            else:
+                terms[name] = scorer(z.reshape(s * cells, d)).view(s, cells)
+        return terms
 
     def predict_frame_scores(self, inputs, data_samples=None):
         raise NotImplementedError(
@@ -221,7 +263,11 @@ class ContrastiveDetector(BaseAnomalyDetector):
         for frames, sample in zip(inputs, data_samples):
             z, windows = self.embed_video(frames)
             terms = self.score_terms(z)
-            sample.pred_scores = self.fusion(terms).float().cpu()
+            scores = self.fusion(terms)
+            if self.grid:  # the most anomalous cell decides; terms likewise
+                scores = scores.amax(dim=1)
+                terms = {k: v.amax(dim=1) for k, v in terms.items()}
+            sample.pred_scores = scores.float().cpu()
             for name, value in terms.items():
                 sample.set_field(value.float().cpu(), f'pred_terms_{name}')
             sample.set_metainfo(dict(frame_indices=windows,
@@ -258,7 +304,16 @@ class ContrastiveDetector(BaseAnomalyDetector):
                 'ContrastiveDetector needs the training normals to fit its '
                 'prototypes and memory bank: set `fit_train_dataloader` in '
                 'the config.')
-        bank = torch.cat(self._video_embeddings(train_loader))
+        per_video = self._video_embeddings(train_loader)
+        if self.grid:
+            # T needs window sequences and is not fitted; the others see
+            # every cell of every window.
+            per_video = [z.reshape(-1, z.shape[-1]) for z in per_video]
+        bank = torch.cat(per_video)
+        if self.bank_size is not None and len(bank) > self.bank_size:
+            generator = torch.Generator().manual_seed(0)
+            keep = torch.randperm(len(bank), generator=generator)
+            bank = bank[keep[:self.bank_size].to(bank.device)]
         for scorer in self.scorers.values():
             scorer.fit(bank)
         MMLogger.get_current_instance().info(
@@ -269,7 +324,7 @@ class ContrastiveDetector(BaseAnomalyDetector):
         """Fit each term's quantile normaliser Q on validation windows."""
         per_video = [self.score_terms(z)
                      for z in self._video_embeddings(val_loader)]
-        terms = {name: torch.cat([t[name] for t in per_video])
+        terms = {name: torch.cat([t[name].reshape(-1) for t in per_video])
                  for name in self.scorers}
         self.fusion.fit(terms)
 
