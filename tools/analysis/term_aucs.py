@@ -74,7 +74,7 @@ def main():
                     raise SystemExit(
                         'term_aucs needs a labelled test split scored as whole '
                         "videos (test_dataloader.dataset.sample_unit='video').")
-                labels[name] = sample.gt_labels.numpy()  # per video frame
+                labels[name] = sample.gt_labels.cpu().numpy()  # per frame
                 fields = {'A': sample.pred_scores}
                 fields.update({k[len('pred_terms_'):]: sample.get(k)
                                for k in sample.keys()
