@@ -32,7 +32,10 @@ from cbad.utils.registry_hint import with_name_hint  # noqa: E402
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Re-fit a detector')
     parser.add_argument('config', help='config whose fitting to apply')
-    parser.add_argument('checkpoint', help='trained checkpoint')
+    parser.add_argument(
+        'checkpoint',
+        help="trained checkpoint, or 'none' to fit a freshly initialised "
+        "network (the config's seed), a baseline for what training adds")
     parser.add_argument('--out', required=True,
                         help='where to write the re-fitted checkpoint')
     parser.add_argument('--work-dir', help='where logs go')
@@ -54,7 +57,8 @@ def main() -> None:
     cfg = prepare_cfg(cfg, args.config, 'none', args.work_dir)
     cfg.load_from = None
     runner = Runner.from_cfg(cfg)
-    runner.load_checkpoint(args.checkpoint, revise_keys=[])
+    if args.checkpoint != 'none':
+        runner.load_checkpoint(args.checkpoint, revise_keys=[])
     FitDetectorHook().fit(runner)
     model = runner.model
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)

@@ -162,9 +162,11 @@ class BaseVideoDataset(BaseDataset):
         return FileNotFoundError(
             f'{type(self).__name__}: {what}\nExpected this layout under '
             f'data_root:\n{self.EXPECTED_TREE.strip()}\nPrepare the data '
-            'this way (see docs/dataset_preparation.md) or point data_root '
-            'at it, e.g. --cfg-options train_dataloader.dataset.data_root='
-            'PATH.')
+            'this way (see docs/dataset_preparation.md) and point the '
+            'configs at the folder holding it: CBAD_DATA_ROOT=FOLDER (the '
+            'folder with ped2/, avenue/, shanghaitech/), or set '
+            'data_root in train_dataloader, fit_dataloader and '
+            'test_dataloader with --cfg-options.')
 
     # ------------------------------------------------------------- loading
     def load_data_list(self) -> List[dict]:

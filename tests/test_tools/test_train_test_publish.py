@@ -155,3 +155,25 @@ def test_two_process_training_fits_on_the_whole_val_split(tmp_path):
     # both ranks fitted on the whole validation split (same window count)
     log = proc.stdout + proc.stderr
     assert log.count('on 7 normal validation windows') >= 1
+
+
+def test_fit_tool_refits_threshold_for_another_scorer(trained, tmp_path):
+    """tools/fit.py keeps the weights and re-fits the fitted state."""
+    from cbad.utils import load_checkpoint_file
+    ckpt = open(trained / 'last_checkpoint').read().strip()
+    out = tmp_path / 'refit.pth'
+    run_tool('tools/fit.py', TINY, ckpt, '--out', str(out), '--work-dir',
+             str(tmp_path), '--cfg-options', 'model.scorer.reduce=mean')
+    old = load_checkpoint_file(ckpt)['state_dict']
+    new = torch.load(out, weights_only=True)['state_dict']
+    for key, value in old.items():
+        if key != 'threshold':
+            torch.testing.assert_close(new[key], value)
+    # the mean error is much smaller than the largest patch error
+    assert 0 < new['threshold'] < old['threshold']
+    # and 'none' fits a freshly initialised network
+    fresh = tmp_path / 'fresh.pth'
+    run_tool('tools/fit.py', TINY, 'none', '--out', str(fresh), '--work-dir',
+             str(tmp_path))
+    assert torch.isfinite(torch.load(fresh, weights_only=True)[
+        'state_dict']['threshold'])
