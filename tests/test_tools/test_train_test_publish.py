@@ -80,12 +80,11 @@ def test_test_outputs_are_auditable_and_publish_round_trips(trained, tmp_path):
 
     # publish: weights-only, OpenMMLab name, same numbers when tested
     zoo = tmp_path / 'zoo'
-    proc = run_tool('tools/publish_model.py', TINY, ckpt, '--out-root',
-                    str(zoo), '--date', '20260101')
-    files = list((zoo / 'configs').glob('*.pth')) + list(
-        (zoo / 'tests').glob('*.pth'))
-    published = [p for p in zoo.rglob('*.pth')]
-    assert len(published) == 1, files
+    run_tool('tools/publish_model.py', TINY, ckpt, '--out-root', str(zoo),
+             '--date', '20260101')
+    published = list(zoo.rglob('*.pth'))
+    assert len(published) == 1, published
+    assert published[0].parent.name == 'configs'  # <out-root>/<method>/
     name = published[0].name
     assert re.fullmatch(r'convae_synthetic_tiny_20260101-[0-9a-f]{8}\.pth',
                         name)
@@ -152,9 +151,9 @@ def test_two_process_training_fits_on_the_whole_val_split(tmp_path):
     from cbad.utils import load_checkpoint_file
     state = load_checkpoint_file(str(work_dir / 'epoch_2.pth'))['state_dict']
     assert torch.isfinite(state['threshold'])
-    # both ranks fitted on the whole validation split (same window count)
+    # the fit saw the whole validation split (7 windows), not a rank's shard
     log = proc.stdout + proc.stderr
-    assert log.count('on 7 normal validation windows') >= 1
+    assert 'on 7 normal validation windows' in log
 
 
 def test_fit_tool_refits_threshold_for_another_scorer(trained, tmp_path):
