@@ -4,3 +4,12 @@ from .reconstruction_detector import ReconstructionDetector
 
 __all__ = ['BaseAnomalyDetector', 'ContrastiveDetector',
            'ReconstructionDetector']
+
+from .memae_detector import MemAEDetector  # noqa: E402
+__all__ += ['MemAEDetector']
+
+from .handcrafted_detector import HandcraftedDetector  # noqa: E402
+__all__ += ['HandcraftedDetector']
+
+from .future_prediction_detector import FuturePredictionDetector  # noqa: E402
+__all__ += ['FuturePredictionDetector']

@@ -7,3 +7,9 @@ __all__ = [
     'ConvAEEncoder', 'SpatialConvBranch', 'TemporalDiffBranch',
     'SpatioTemporalEncoder'
 ]
+
+from .memae_encoder import MemAEEncoder  # noqa: E402
+__all__ += ['MemAEEncoder']
+
+from .flow_histogram_encoder import FlowHistogramEncoder  # noqa: E402
+__all__ += ['FlowHistogramEncoder']

@@ -13,3 +13,6 @@ __all__ = [
     'ReconstructionErrorScorer', 'TemporalResidualScorer',
     'WeightedScoreFusion'
 ]
+
+from .psnr_scorer import PSNRScorer  # noqa: E402
+__all__ += ['PSNRScorer']

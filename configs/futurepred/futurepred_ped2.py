@@ -1,0 +1,35 @@
+_base_ = [
+    '../_base_/models/futurepred.py', '../_base_/datasets/ped2.py',
+    '../_base_/schedules/adam_1e-4_120e.py', '../_base_/default_runtime.py'
+]
+# FFP on UCSD Ped2, CPU recipe (see configs/futurepred/README.md): the
+# paper's 256x256 colour input, widths 64 (G) / 128 (D) and batch 4 shrunk
+# to fit ~30 min on 2 CPU cores.
+clip_len = 5  # FFP: 4 past frames + the frame to predict
+input_size = (64, 96)  # 240x360 at ~1/4 size, same aspect ratio
+model = dict(
+    generator=dict(base_channels=32),
+    discriminator=dict(base_channels=32))
+
+train_pipeline = [
+    dict(type='LoadClipFrames', to_gray=True),
+    dict(type='ResizeClip', size=input_size),
+    dict(type='PackClipInputs'),
+]
+test_pipeline = train_pipeline
+train_dataloader = dict(
+    batch_size=4,
+    dataset=dict(clip_len=clip_len, stride=3,
+                 pipeline=train_pipeline))
+# Stride 1: every frame from the 5th on is predicted exactly once.
+fit_dataloader = dict(
+    dataset=dict(clip_len=clip_len, stride=1, pipeline=test_pipeline))
+test_dataloader = dict(
+    dataset=dict(clip_len=clip_len, stride=1, pipeline=test_pipeline))
+
+# One Adam over both networks; each step only gives gradients to its own
+# network, so this equals FFP's two optimisers (G at lr, D at lr / 10).
+optim_wrapper = dict(
+    optimizer=dict(lr=2e-4),
+    paramwise_cfg=dict(custom_keys=dict(discriminator=dict(lr_mult=0.1))))
+train_cfg = dict(max_epochs=6)
