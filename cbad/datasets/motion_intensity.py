@@ -46,6 +46,26 @@ def default_cache_dir() -> str:
     return osp.join(root, 'motion')
 
 
+def dense_flow(prev_grey: np.ndarray, next_grey: np.ndarray,
+               flow_params: Optional[dict] = None) -> np.ndarray:
+    """Farneback optical flow between two grey uint8 frames.
+
+    The one flow computation of cbad (motion groups, hand-crafted
+    descriptors), so every user of optical flow sees the same field.
+
+    Args:
+        prev_grey (np.ndarray): (H, W) uint8.
+        next_grey (np.ndarray): (H, W) uint8.
+        flow_params (dict, optional): Overrides of
+            :data:`DEFAULT_FLOW_PARAMS`. Defaults to None.
+
+    Returns:
+        np.ndarray: (H, W, 2) float32 flow (u, v) in pixels per frame.
+    """
+    params = dict(DEFAULT_FLOW_PARAMS, **(flow_params or {}))
+    return cv2.calcOpticalFlowFarneback(prev_grey, next_grey, None, **params)
+
+
 def flow_l1(prev_grey: np.ndarray, next_grey: np.ndarray,
             flow_params: Optional[dict] = None,
             noise_floor: float = 0.0) -> float:
@@ -62,9 +82,7 @@ def flow_l1(prev_grey: np.ndarray, next_grey: np.ndarray,
     Returns:
         float: Average displacement per pixel, in pixels of the input grid.
     """
-    params = dict(DEFAULT_FLOW_PARAMS, **(flow_params or {}))
-    flow = cv2.calcOpticalFlowFarneback(prev_grey, next_grey, None,
-                                        **params)  # H x W x 2
+    flow = dense_flow(prev_grey, next_grey, flow_params)  # H x W x 2
     magnitude = np.abs(flow).sum(axis=-1)  # H x W
     if noise_floor > 0:
         magnitude[magnitude < noise_floor] = 0

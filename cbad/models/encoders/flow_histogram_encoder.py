@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from cbad.datasets.motion_intensity import DEFAULT_FLOW_PARAMS
+from cbad.datasets.motion_intensity import DEFAULT_FLOW_PARAMS, dense_flow
 from cbad.registry import ENCODERS
 
 NORMALIZATIONS = ('none', 'l1', 'l2')
@@ -181,8 +181,7 @@ class FlowHistogramEncoder(nn.Module):
         for t in range(len(grey) - 1):
             if np.array_equal(grey[t], grey[t + 1]):
                 continue  # padding repeats a frame: exactly no motion
-            flow = cv2.calcOpticalFlowFarneback(grey[t], grey[t + 1], None,
-                                                **self.flow_params)
+            flow = dense_flow(grey[t], grey[t + 1], self.flow_params)
             out[t] = self._pair_histogram(flow, cell_ids, cell_sizes)
         return torch.from_numpy(out).to(frames.device)
 
