@@ -43,9 +43,18 @@ def main() -> None:
     model = runner.model.eval()
     train = torch.cat(model._video_embeddings(
         FitDetectorHook._whole_split_loader(cfg.fit_train_dataloader)))
-    test = torch.cat(model._video_embeddings(
-        FitDetectorHook._whole_split_loader(cfg.test_dataloader)))
-    train, test = train.flatten(0, -2), test.flatten(0, -2)
+    test, labels = [], []
+    with torch.no_grad():
+        for data in FitDetectorHook._whole_split_loader(cfg.test_dataloader):
+            data = model.data_preprocessor(data, False)
+            for frames, sample in zip(data['inputs'], data['data_samples']):
+                z, windows = model.embed_video(frames)
+                test.append(z.reshape(len(windows), -1, z.shape[-1]))
+                if 'gt_labels' in sample:  # window label: majority rule
+                    y = sample.gt_labels.cpu().numpy()[windows]
+                    labels.append(torch.as_tensor(y.mean(1) > 0.5))
+    test = torch.cat(test)
+    train, test = train.flatten(0, -2), test.mean(dim=1)
     n = len(train)
     pairwise = ((train @ train.T).sum() - n) / (n * n - n)
     centre = torch.nn.functional.normalize(train.mean(dim=0), dim=0)
@@ -54,6 +63,12 @@ def main() -> None:
           f'{(train @ centre).mean():.3f}')
     print(f'test windows: {len(test)}, mean cosine to the training centre '
           f'{(test @ centre).mean():.3f}')
+    if labels:
+        abnormal = torch.cat(labels).to(test.device)
+        for name, mask in (('normal', ~abnormal), ('abnormal', abnormal)):
+            if mask.any():
+                print(f'  {name} test windows: {int(mask.sum())}, mean cosine '
+                      f'to the training centre {(test[mask] @ centre).mean():.3f}')
 
 
 if __name__ == '__main__':
