@@ -85,8 +85,26 @@ class BaseAnomalyDetector(BaseModel):
     # -------------------------------------------------------------- fitting
     @property
     def is_fitted(self) -> bool:
-        """Whether the fitted state (here: the threshold) is present."""
-        return bool(torch.isfinite(self.threshold))
+        """Whether the threshold and every fitted part (any submodule with an
+        ``is_fitted`` property: scorers, normalisers) hold their state."""
+        if not torch.isfinite(self.threshold):
+            return False
+        return all(module.is_fitted for module in self.modules()
+                   if module is not self and hasattr(module, 'is_fitted'))
+
+    @staticmethod
+    def subsample_bank(bank: torch.Tensor,
+                       bank_size: Optional[int]) -> torch.Tensor:
+        """At most ``bank_size`` rows of ``bank``, a seeded random subset.
+
+        Bounds the memory banks that fitted scorers save in checkpoints; the
+        seed keeps re-fitting reproducible. None keeps every row.
+        """
+        if bank_size is None or len(bank) <= bank_size:
+            return bank
+        keep = torch.randperm(len(bank),
+                              generator=torch.Generator().manual_seed(0))
+        return bank[keep[:bank_size].to(bank.device)]
 
     def fit_scorers(self, train_loader: Optional[Iterable]) -> None:
         """Fit score components on the training normals (none here)."""

@@ -276,11 +276,6 @@ class ContrastiveDetector(BaseAnomalyDetector):
         return data_samples
 
     # ------------------------------------------------------------- fitting
-    @property
-    def is_fitted(self) -> bool:
-        return super().is_fitted and self.fusion.is_fitted and all(
-            getattr(s, 'is_fitted', True) for s in self.scorers.values())
-
     @torch.no_grad()
     def _video_embeddings(self, loader: Iterable) -> List[torch.Tensor]:
         was_training = self.training
@@ -309,11 +304,7 @@ class ContrastiveDetector(BaseAnomalyDetector):
             # T needs window sequences and is not fitted; the others see
             # every cell of every window.
             per_video = [z.reshape(-1, z.shape[-1]) for z in per_video]
-        bank = torch.cat(per_video)
-        if self.bank_size is not None and len(bank) > self.bank_size:
-            generator = torch.Generator().manual_seed(0)
-            keep = torch.randperm(len(bank), generator=generator)
-            bank = bank[keep[:self.bank_size].to(bank.device)]
+        bank = self.subsample_bank(torch.cat(per_video), self.bank_size)
         for scorer in self.scorers.values():
             scorer.fit(bank)
         MMLogger.get_current_instance().info(

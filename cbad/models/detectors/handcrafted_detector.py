@@ -188,11 +188,6 @@ class HandcraftedDetector(BaseAnomalyDetector):
         return data_samples
 
     # ------------------------------------------------------------- fitting
-    @property
-    def is_fitted(self) -> bool:
-        return super().is_fitted and all(
-            getattr(s, 'is_fitted', True) for s in self.scorers)
-
     @torch.no_grad()
     def fit_scorers(self, train_loader: Optional[Iterable]) -> None:
         """Fill the memory bank(s) with the normal training descriptors."""
@@ -213,11 +208,8 @@ class HandcraftedDetector(BaseAnomalyDetector):
         if not bank:
             raise ValueError('the fitting loader yielded no clips; check '
                              'fit_train_dataloader and the data root.')
-        bank = torch.cat(bank)  # M x cells x B
-        if self.bank_size is not None and len(bank) > self.bank_size:
-            generator = torch.Generator().manual_seed(0)
-            keep = torch.randperm(len(bank), generator=generator)
-            bank = bank[keep[:self.bank_size].to(bank.device)]
+        bank = self.subsample_bank(torch.cat(bank),
+                                   self.bank_size)  # M x cells x B
         if self.per_cell:
             for c, scorer in enumerate(self.scorers):
                 scorer.fit(bank[:, c])
