@@ -18,8 +18,9 @@ CONFIGS = sorted(
                          recursive=True) if '_base_' not in p)
 
 
-def _input_shape(cfg):
-    """(C, T, H, W) the config's pipeline produces, read off the config."""
+def _input_shape(cfg, loader='test_dataloader'):
+    """(C, T, H, W) the config's test pipeline produces for ``loader``'s
+    clips, read off the config."""
     pipeline = cfg.test_dataloader.dataset.pipeline
     gray = any(t.get('to_gray') for t in pipeline if t['type'] ==
                'LoadClipFrames')
@@ -27,7 +28,7 @@ def _input_shape(cfg):
                  if t['type'] == 'ResizeClip'), None)
     if size is None:  # synthetic: native frame size
         size = (120, 160)
-    return (1 if gray else 3, cfg.test_dataloader.dataset.clip_len, *size)
+    return (1 if gray else 3, cfg[loader].dataset.clip_len, *size)
 
 
 def test_configs_found():
@@ -69,7 +70,7 @@ def test_config_builds_trains_and_predicts(path):
     METRICS.build(cfg.test_evaluator)
     for key in ['train_dataloader', 'fit_dataloader', 'test_dataloader']:
         assert DATASETS.get(cfg[key].dataset.type) is not None
-    c, t, h, w = _input_shape(cfg)
+    c, t, h, w = _input_shape(cfg, 'train_dataloader')
     n = 4
     batch = dict(
         inputs=[torch.randint(0, 256, (c, t, h, w), dtype=torch.uint8)

@@ -148,3 +148,24 @@ def test_grid_mode_scores_the_most_anomalous_cell():
 def test_grid_flag_must_match_the_branches():
     with pytest.raises(ValueError, match="pool='none'"):
         build(grid=True)
+
+
+def test_speed_negative_enters_the_instance_loss():
+    speed = dict(type='SpeedNegative', clip_len=4, speeds=(2, ))
+    model = build(speed_negative=speed)
+    inputs, samples = clip_batch()
+    long_inputs = torch.randn(4, 1, 8, 12, 16)
+    losses = model(long_inputs, samples, mode='loss')
+    sum(losses.values()).backward()
+    assert all(p.grad is not None for p in model.encoder.parameters())
+    # more negatives in the denominator: the same anchors and (unperturbed)
+    # views give a larger instance loss than without the sped-up copies
+    model.view_augment = None
+    with_neg = model(long_inputs, samples, mode='loss')['loss_ins']
+    model.speed_negative = None
+    without = model(long_inputs[:, :, :4], samples, mode='loss')['loss_ins']
+    assert with_neg.item() > without.item()
+    with pytest.raises(ValueError, match='clip_len'):
+        build(speed_negative=dict(type='SpeedNegative', clip_len=8))
+    with pytest.raises(ValueError, match='set the training dataset'):
+        build(speed_negative=speed)(inputs, samples, mode='loss')

@@ -137,3 +137,25 @@ def test_temporal_smoothness_without_pairs_is_zero_with_grad():
     loss.backward()
     with pytest.raises(ValueError, match='video_ids'):
         loss_fn(z, torch.arange(2), torch.zeros(3, dtype=torch.long), 4)
+
+
+def test_extra_negatives_join_every_denominator():
+    g = torch.Generator().manual_seed(3)
+    z_a, z_b = torch.randn(3, 4, generator=g), torch.randn(3, 4, generator=g)
+    extra = torch.randn(2, 4, generator=g)
+    loss_fn = MODELS.build(dict(type='InstanceContrastLoss', tau=0.5,
+                                mask_same_video=False))
+    got = loss_fn(z_a, z_b, extra_negatives=extra).item()
+    # by numpy: the 2 extra vectors are added to each anchor's denominator
+    z = torch.nn.functional.normalize(torch.cat([z_a, z_b]), dim=1).numpy()
+    e = torch.nn.functional.normalize(extra, dim=1).numpy()
+    losses = []
+    for i in range(6):
+        pos = (i + 3) % 6
+        terms = [z[i] @ z[j] / 0.5 for j in range(6) if j != i]
+        terms += [z[i] @ v / 0.5 for v in e]
+        losses.append(-(z[i] @ z[pos] / 0.5) + np.log(np.exp(terms).sum()))
+    assert got == pytest.approx(np.mean(losses), rel=1e-5)
+    assert got > loss_fn(z_a, z_b).item()
+    with pytest.raises(ValueError, match='extra_negatives'):
+        loss_fn(z_a, z_b, extra_negatives=torch.randn(2, 3))

@@ -80,3 +80,25 @@ def test_bad_arguments_and_inputs_raise():
         _aug()(torch.randn(3, 4, 8, 8))
     with pytest.raises(ValueError, match='float'):
         _aug()(torch.zeros(1, 3, 2, 4, 4, dtype=torch.uint8))
+
+
+def test_speed_negative_anchor_and_sped_up_copy():
+    aug = MODELS.build(dict(type='SpeedNegative', clip_len=4, speeds=(2, 3)))
+    assert aug.load_len == 12
+    x = torch.arange(12, dtype=torch.float32).view(1, 1, 12, 1, 1).repeat(
+        5, 2, 1, 3, 3)
+    torch.manual_seed(0)
+    anchor, negative = aug(x)
+    assert anchor.shape == negative.shape == (5, 2, 4, 3, 3)
+    assert torch.equal(anchor[:, 0, :, 0, 0], torch.arange(4.).repeat(5, 1))
+    frames = negative[:, 0, :, 0, 0]  # frame ids of each negative
+    speeds = set()
+    for row in frames:
+        step = int(row[1] - row[0])
+        assert torch.equal(row, torch.arange(4.) * step)
+        # the same frames in every channel and pixel
+        speeds.add(step)
+    assert speeds <= {2, 3}
+    assert torch.equal(negative[:, 1], negative[:, 0])
+    with pytest.raises(ValueError, match='>= 2'):
+        MODELS.build(dict(type='SpeedNegative', speeds=(1, )))

@@ -42,6 +42,11 @@ class ContrastiveDetector(BaseAnomalyDetector):
         head (dict): Projection head config (g).
         view_augment (dict, optional): ``ClipViewAugment`` config making the
             perturbed view (eq. 9). None: both views are the clip.
+        speed_negative (dict, optional): ``SpeedNegative`` config (not in
+            the paper): each long training clip gives its anchor and a
+            sped-up copy, added to the instance loss as extra negatives.
+            The training dataset then loads ``clip_len * max(speeds)``
+            frames. Defaults to None (the paper).
         instance_loss (dict): ``InstanceContrastLoss`` config (eq. 13-14).
         prototype_loss (dict, optional): ``PrototypeTractionLoss`` config
             (eq. 10, 15); needs ``motion_group`` in the data samples.
@@ -82,6 +87,7 @@ class ContrastiveDetector(BaseAnomalyDetector):
                  aggregator: dict,
                  head: dict,
                  view_augment: Optional[dict] = None,
+                 speed_negative: Optional[dict] = None,
                  instance_loss: dict = dict(type='InstanceContrastLoss'),
                  prototype_loss: Optional[dict] = None,
                  smoothness_loss: Optional[dict] = None,
@@ -109,6 +115,13 @@ class ContrastiveDetector(BaseAnomalyDetector):
         self.head = MODELS.build(head)
         self.view_augment = (
             MODELS.build(view_augment) if view_augment else None)
+        self.speed_negative = (
+            MODELS.build(speed_negative) if speed_negative else None)
+        if (self.speed_negative is not None
+                and self.speed_negative.clip_len != clip_len):
+            raise ValueError(
+                f'speed_negative.clip_len={self.speed_negative.clip_len} '
+                f'must equal the detector clip_len={clip_len}.')
         self.instance_loss = MODELS.build(instance_loss)
         self.prototype_loss = (
             MODELS.build(prototype_loss) if prototype_loss else None)
@@ -174,13 +187,17 @@ class ContrastiveDetector(BaseAnomalyDetector):
         starts = torch.tensor(
             [int(np.asarray(s.frame_indices)[0]) for s in data_samples],
             dtype=torch.long, device=device)
+        extra = None
+        if self.speed_negative is not None:
+            inputs, negatives = self.speed_negative(inputs)
+            extra = self.head(self.embed_clips(negatives))
         view_b = self.view_augment(inputs) if self.view_augment else inputs
         z_a = self.embed_clips(inputs)  # N x D
         z_b = self.embed_clips(view_b)
         losses = dict(
             loss_ins=self.instance_loss(
                 self.head(z_a), self.head(z_b), video_ids, starts,
-                inputs.shape[2]))
+                inputs.shape[2], extra_negatives=extra))
         if self.prototype_loss is not None:
             groups = self._meta_tensor(data_samples, 'motion_group', device)
             losses['loss_pro'] = self.prototype_loss(z_a, groups)

@@ -31,6 +31,10 @@ class InstanceContrastLoss(nn.Module):
     ``|start_i - start_j| < clip_len``. Windows of the same video that do not
     overlap stay negatives.
 
+    Extra negatives (not in the paper): ``extra_negatives`` (M, D) are added
+    to every anchor's denominator and are never anchors or positives, e.g.
+    the sped-up copies made by ``SpeedNegative``.
+
     Args:
         tau (float): Temperature. Defaults to 0.07 (the paper's value).
         mask_same_video (bool): Drop overlapping same-video windows from the
@@ -42,6 +46,7 @@ class InstanceContrastLoss(nn.Module):
         - z_a, z_b: (N, D) embeddings of the two views.
         - video_ids, starts: (N,) integer tensors (video index and first
           frame index of each segment).
+        - extra_negatives: (M, D), optional.
         - output: scalar.
     """
 
@@ -77,9 +82,17 @@ class InstanceContrastLoss(nn.Module):
                 z_b: torch.Tensor,
                 video_ids: Optional[torch.Tensor] = None,
                 starts: Optional[torch.Tensor] = None,
-                clip_len: Optional[int] = None) -> torch.Tensor:
+                clip_len: Optional[int] = None,
+                extra_negatives: Optional[torch.Tensor] = None
+                ) -> torch.Tensor:
         name = type(self).__name__
         check_embeddings(name, z_a)
+        if extra_negatives is not None and (
+                extra_negatives.dim() != 2
+                or extra_negatives.shape[1] != z_a.shape[1]):
+            raise ValueError(
+                f'{name} expects extra_negatives of shape (M, '
+                f'{z_a.shape[1]}), got {tuple(extra_negatives.shape)}.')
         if z_a.shape != z_b.shape:
             raise ValueError(f'{name} expects z_a and z_b of the same shape '
                              f'(N, D), got {tuple(z_a.shape)} and '
@@ -105,5 +118,8 @@ class InstanceContrastLoss(nn.Module):
         keep = self.negative_mask(video_ids, starts, clip_len or 1)
         keep[idx, positive] = True
         logits = logits.masked_fill(~keep, float('-inf'))
+        if extra_negatives is not None:
+            extra = F.normalize(extra_negatives, dim=1)
+            logits = torch.cat([logits, z @ extra.t() / self.tau], dim=1)
         log_prob = logits[idx, positive] - torch.logsumexp(logits, dim=1)
         return -self.loss_weight * log_prob.mean()
