@@ -5,6 +5,10 @@ Example::
     CBAD_DATA_ROOT=../shared/datasets python tools/test.py \
         configs/convae/convae_ped2.py model_zoo/convae/<ckpt>.pth --out-dir X
 
+``CHECKPOINT`` may be a model-zoo name (``convae_ped2``: its published
+weights), and a zoo name alone stands for its config and weights
+(``python tools/test.py convae_ped2 --out-dir X``).
+
 ``--out-dir`` writes ``X/frame_scores.csv`` (video,frame,score,label) and
 ``X/metrics.json`` (numbers, protocol flags, config name, checkpoint sha256).
 """
@@ -18,6 +22,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from cbad.apis import resolve_config_and_checkpoint  # noqa: E402
 from cbad.utils import (allow_full_pickle_checkpoints,  # noqa: E402
                         register_all_modules)
 from cbad.utils.launch import prepare_cfg  # noqa: E402
@@ -27,8 +32,13 @@ from cbad.utils.report import file_sha256, format_metrics  # noqa: E402
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test a cbad detector')
-    parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'config', help='test config file path, or a model-zoo name')
+    parser.add_argument(
+        'checkpoint',
+        nargs='?',
+        help='checkpoint file or model-zoo name (default: the weights of '
+        'the zoo model named by CONFIG)')
     parser.add_argument(
         '--out-dir', help='write frame_scores.csv and metrics.json here')
     parser.add_argument('--work-dir', help='where logs go')
@@ -59,26 +69,34 @@ def main() -> None:
     register_all_modules()
     if args.trust_checkpoint:
         allow_full_pickle_checkpoints(True)
-    if not osp.isfile(args.checkpoint):
-        raise SystemExit(f'Checkpoint not found: {args.checkpoint}')
-    cfg = Config.fromfile(args.config)
+    try:
+        config, checkpoint = resolve_config_and_checkpoint(
+            args.config, args.checkpoint)
+    except (KeyError, ValueError, FileNotFoundError) as err:
+        raise SystemExit(err.args[0]) from None
+    if (config, checkpoint) != (args.config, args.checkpoint):
+        print(f'model zoo: config {config}\n'
+              f'           checkpoint {checkpoint}')
+    if not osp.isfile(checkpoint):
+        raise SystemExit(f'Checkpoint not found: {checkpoint}')
+    cfg = Config.fromfile(config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    cfg = prepare_cfg(cfg, args.config, args.launcher, args.work_dir)
-    cfg.load_from = args.checkpoint
+    cfg = prepare_cfg(cfg, config, args.launcher, args.work_dir)
+    cfg.load_from = checkpoint
     cfg.resume = False
     evaluator = cfg.test_evaluator
     evaluator['extra_meta'] = dict(
-        config=osp.splitext(osp.basename(args.config))[0],
-        config_path=args.config,
-        checkpoint=osp.basename(args.checkpoint),
-        checkpoint_sha256=file_sha256(args.checkpoint))
+        config=osp.splitext(osp.basename(config))[0],
+        config_path=config,
+        checkpoint=osp.basename(checkpoint),
+        checkpoint_sha256=file_sha256(checkpoint))
     if args.out_dir is not None:
         evaluator['out_dir'] = args.out_dir
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
     if runner.rank == 0:
-        print(format_metrics(metrics, title=osp.basename(args.config)))
+        print(format_metrics(metrics, title=osp.basename(config)))
         if args.out_dir is not None:
             print(f'wrote {osp.join(args.out_dir, "frame_scores.csv")} and '
                   f'{osp.join(args.out_dir, "metrics.json")}')

@@ -1,1 +1,7 @@
-__all__ = []
+from .model_zoo import (get_model, get_model_info, list_models,
+                        resolve_checkpoint, resolve_config_and_checkpoint)
+
+__all__ = [
+    'list_models', 'get_model_info', 'get_model', 'resolve_checkpoint',
+    'resolve_config_and_checkpoint'
+]

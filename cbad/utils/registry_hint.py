@@ -2,7 +2,7 @@
 import contextlib
 import difflib
 import re
-from typing import Iterator, List
+from typing import Iterable, Iterator, List
 
 _MISSING = re.compile(r"^'?(?P<key>[\w.]+) is not in the (?:(?P<scope>\w+)::)?"
                       r'(?P<name>[\w ]+) registry')
@@ -23,6 +23,26 @@ def registered_names(registry) -> List[str]:
         names.update(node.module_dict)
         stack.extend(node.children.values())
     return sorted(names)
+
+
+def nearest_names(key: str, names: Iterable[str], n: int = 5) -> List[str]:
+    """Up to ``n`` of ``names`` that look like ``key``, the closest first.
+
+    difflib's close matches; failing those, the names that contain the first
+    four letters of ``key`` (case-insensitive), which catches a truncated or
+    differently suffixed name (``Recon`` -> ``ReconstructionLoss``).
+
+    Args:
+        key (str): The name that was not found.
+        names (Iterable[str]): The valid names.
+        n (int): How many names at most. Defaults to 5.
+    """
+    names = list(names)
+    close = difflib.get_close_matches(key, names, n=n, cutoff=0.5)
+    if not close:
+        lowered = key.lower()
+        close = [name for name in names if lowered[:4] in name.lower()][:n]
+    return close
 
 
 def _cbad_node(name: str):
@@ -49,11 +69,7 @@ def hint_for_missing(message: str, registry=None) -> str:
     if registry is None:
         return message
     key = match.group('key').split('.')[-1]
-    names = registered_names(registry)
-    close = difflib.get_close_matches(key, names, n=5, cutoff=0.5)
-    if not close:
-        lowered = key.lower()
-        close = [n for n in names if lowered[:4] in n.lower()][:5]
+    close = nearest_names(key, registered_names(registry))
     hint = (f' Nearest registered names: {", ".join(close)}.'
             if close else ' No similar name is registered.')
     return (f'{match.group("key")} is not in the '

@@ -1,1 +1,3 @@
-__all__ = []
+from .response_map import overlay_heatmap, response_maps
+
+__all__ = ['response_maps', 'overlay_heatmap']
