@@ -1,0 +1,150 @@
+"""Offline vs streaming scoring: same scores, bounded memory and latency."""
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+
+from cbad.apis.inference import (FramePreprocessor, StreamingScorer,
+                                 score_offline, window_geometry)
+from cbad.registry import MODELS
+from cbad.structures import ClipDataSample
+from cbad.utils import register_all_modules
+
+register_all_modules()
+D = 16
+PIPELINE = [dict(type='LoadClipFrames', to_gray=True),
+            dict(type='ResizeClip', size=(12, 16)),
+            dict(type='PackClipInputs')]
+
+
+def _video(length, seed, size=(24, 32)):
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, 256, (*size, 3), dtype=np.uint8)
+            for _ in range(length)]
+
+
+def _contrastive(clip_len=4, stride=2):
+    branch = dict(in_channels=1, channels=(4, 8), out_dim=D,
+                  norm_cfg=dict(type='GN', num_groups=2))
+    model = MODELS.build(dict(
+        type='ContrastiveDetector',
+        data_preprocessor=dict(type='ClipDataPreprocessor', mean=[127.5],
+                               std=[127.5]),
+        encoder=dict(type='SpatioTemporalEncoder',
+                     spatial=dict(type='SpatialConvBranch', **branch),
+                     temporal=dict(type='TemporalDiffBranch', **branch),
+                     fusion=dict(type='GatedFusion', dim=D)),
+        aggregator=dict(type='TemporalAttentionAggregator', dim=D),
+        head=dict(type='ProjectionHead', in_dim=D, hidden_dim=D, out_dim=8),
+        scorers=dict(
+            D=dict(type='PrototypeMahalanobisScorer', num_prototypes=2),
+            T=dict(type='TemporalResidualScorer'),
+            R=dict(type='KNNSupportScorer', k=3)),
+        fusion=dict(type='WeightedScoreFusion',
+                    weights=dict(D=0.4, T=0.2, R=0.4)),
+        clip_len=clip_len, stride=stride, chunk_size=5)).eval()
+    pre = FramePreprocessor(model, PIPELINE)
+
+    def batch(seed):
+        frames = FramePreprocessor(model, PIPELINE)(_video(20, seed))
+        # fit() runs the preprocessor itself: hand it uint8 again
+        raw = ((frames * 127.5) + 127.5).round().to(torch.uint8)
+        return dict(inputs=[raw], data_samples=[ClipDataSample(
+            metainfo=dict(video=f'v{seed}', num_frames=20))])
+
+    model.fit([batch(i) for i in range(3)], [batch(10 + i) for i in range(2)])
+    cfg = Config(dict(
+        test_dataloader=dict(dataset=dict(sample_unit='video', clip_len=16,
+                                          stride=4)),
+        test_evaluator=dict(clip_to_frame='mean')))
+    return model, pre, cfg
+
+
+def _convae(reduce='mean'):
+    model = MODELS.build(dict(
+        type='ReconstructionDetector',
+        data_preprocessor=dict(type='ClipDataPreprocessor', mean=[127.5],
+                               std=[127.5]),
+        encoder=dict(type='ConvAEEncoder', in_frames=4, channels=(8, 8, 4)),
+        decoder=dict(type='ConvAEDecoder', out_frames=4, channels=(8, 8, 4)),
+        scorer=dict(type='ReconstructionErrorScorer'))).eval()
+    cfg = Config(dict(
+        test_dataloader=dict(dataset=dict(clip_len=4, stride=3)),
+        test_evaluator=dict(clip_to_frame=reduce)))
+    pipeline = [dict(PIPELINE[0]), dict(PIPELINE[1], size=(48, 64)),
+                dict(PIPELINE[2])]
+    return model, FramePreprocessor(model, pipeline), cfg
+
+
+def _stream(model, geometry, frames, chunk):
+    scorer = StreamingScorer(model, geometry)
+    out, held, lag = [], [], []
+    for start in range(0, frames.shape[1], chunk):
+        got = scorer.push(frames[:, start:start + chunk])
+        seen = scorer.frames_seen
+        lag.extend(seen - 1 - f for f, _ in got)
+        out.extend(got)
+        held.append(scorer._inputs.shape[1])
+    out.extend(scorer.finish())
+    assert [f for f, _ in out] == list(range(frames.shape[1]))
+    return np.array([s for _, s in out]), max(held), max(lag, default=0)
+
+
+@pytest.mark.parametrize('length', [37, 40, 9, 3])
+@pytest.mark.parametrize('chunk', [1, 3, 8])
+def test_contrastive_stream_equals_offline(length, chunk):
+    torch.manual_seed(0)
+    model, pre, cfg = _contrastive()
+    geometry = window_geometry(model, cfg)
+    assert geometry == dict(clip_len=4, stride=2, video_level=True,
+                            reduce='mean')
+    frames = pre(_video(length, 99))
+    offline = score_offline(model, frames, geometry)
+    streamed, held, lag = _stream(model, geometry, frames, chunk)
+    np.testing.assert_allclose(streamed, offline, rtol=1e-5, atol=1e-6)
+    # bounded: one window + one stride + the chunk being pushed
+    assert held <= 4 + 2 + chunk
+    # latency: at most one window + one stride of frames (plus the rest of
+    # the chunk that delivered the frame); the first window's T needs the
+    # third window, one stride more, at the start of a stream only
+    assert lag <= 4 + 2 - 1 + chunk - 1 + 2
+
+
+@pytest.mark.parametrize('reduce', ['mean', 'max'])
+@pytest.mark.parametrize('length', [23, 24, 2])
+def test_clip_detector_stream_equals_offline(reduce, length):
+    torch.manual_seed(0)
+    model, pre, cfg = _convae(reduce)
+    geometry = window_geometry(model, cfg)
+    frames = pre(_video(length, 5))
+    offline = score_offline(model, frames, geometry)
+    for chunk in (1, 5):
+        streamed, held, lag = _stream(model, geometry, frames, chunk)
+        np.testing.assert_allclose(streamed, offline, rtol=1e-5, atol=1e-7)
+        assert held <= 4 + 3 + chunk
+        assert lag <= 4 + 3 - 1 + chunk - 1
+
+
+def test_streaming_memory_does_not_grow_with_length():
+    model, pre, cfg = _contrastive()
+    scorer = StreamingScorer(model, window_geometry(model, cfg))
+    frames = pre(_video(8, 1))
+    sizes = []
+    for _ in range(40):  # 320 frames
+        scorer.push(frames)
+        sizes.append((scorer._inputs.shape[1], scorer._feats.shape[0],
+                       len(scorer._acc), len(scorer._windows)))
+    assert sizes[-1] == sizes[10]
+
+
+def test_preprocessor_rejects_mixed_sizes_and_keeps_position():
+    model, pre, _ = _convae()
+    pre(_video(3, 0))
+    with pytest.raises(ValueError, match='frame 4 is'):
+        pre(_video(1, 0) + _video(1, 0, size=(30, 32)))
+
+
+def test_stream_rejects_center_reduce_and_grid():
+    model, _, cfg = _convae('center')
+    with pytest.raises(ValueError, match='score offline'):
+        StreamingScorer(model, window_geometry(model, cfg))
