@@ -93,9 +93,13 @@ def test_recipe_facts_match_the_config(name):
     assert all(0 < value < 100 for value in metrics.values())
 
 
-def test_collections_load_with_an_empty_model_list():
+def test_collections_hold_their_models_and_readmes():
     collections = {c['Name']: c for c in load_collections()}
-    assert collections['CBAD']['Models'] == []
+    index = load_model_index()
+    for name, collection in collections.items():
+        members = sorted(m['Name'] for m in collection['Models'])
+        assert members == sorted(
+            n for n, info in index.items() if info['In Collection'] == name)
     assert collections['CBAD']['README'] == osp.join(
         ROOT, 'configs', 'cbad', 'README.md')
     for collection in collections.values():
