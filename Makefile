@@ -5,7 +5,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-DEMO_CONFIG ?= configs/convae/convae_synthetic.py
+DEMO_CONFIG ?= configs/cbad/cbad_synthetic.py
 DEMO_DIR ?= work_dirs/demo
 
 .PHONY: demo test install clean-demo
