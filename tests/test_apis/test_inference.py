@@ -1,4 +1,6 @@
 """Offline vs streaming scoring: same scores, bounded memory and latency."""
+import os.path as osp
+
 import numpy as np
 import pytest
 import torch
@@ -11,7 +13,6 @@ from cbad.structures import ClipDataSample
 from cbad.utils import register_all_modules
 
 register_all_modules()
-D = 16
 PIPELINE = [dict(type='LoadClipFrames', to_gray=True),
             dict(type='ResizeClip', size=(12, 16)),
             dict(type='PackClipInputs')]
@@ -23,26 +24,12 @@ def _video(length, seed, size=(24, 32)):
             for _ in range(length)]
 
 
-def _contrastive(clip_len=4, stride=2):
-    branch = dict(in_channels=1, channels=(4, 8), out_dim=D,
-                  norm_cfg=dict(type='GN', num_groups=2))
-    model = MODELS.build(dict(
-        type='ContrastiveDetector',
-        data_preprocessor=dict(type='ClipDataPreprocessor', mean=[127.5],
-                               std=[127.5]),
-        encoder=dict(type='SpatioTemporalEncoder',
-                     spatial=dict(type='SpatialConvBranch', **branch),
-                     temporal=dict(type='TemporalDiffBranch', **branch),
-                     fusion=dict(type='GatedFusion', dim=D)),
-        aggregator=dict(type='TemporalAttentionAggregator', dim=D),
-        head=dict(type='ProjectionHead', in_dim=D, hidden_dim=D, out_dim=8),
-        scorers=dict(
-            D=dict(type='PrototypeMahalanobisScorer', num_prototypes=2),
-            T=dict(type='TemporalResidualScorer'),
-            R=dict(type='KNNSupportScorer', k=3)),
-        fusion=dict(type='WeightedScoreFusion',
-                    weights=dict(D=0.4, T=0.2, R=0.4)),
-        clip_len=clip_len, stride=stride, chunk_size=5)).eval()
+def _contrastive():
+    tiny = osp.join(osp.dirname(osp.dirname(__file__)), 'configs',
+                    'contrastive_tiny.py')
+    cfg = Config.fromfile(tiny).model
+    cfg.fusion.weights = dict(D=0.4, T=0.2, R=0.4)
+    model = MODELS.build(cfg).eval()
     pre = FramePreprocessor(model, PIPELINE)
 
     def batch(seed):

@@ -1,6 +1,9 @@
+import os.path as osp
+
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 
 from cbad.registry import MODELS
 from cbad.structures import ClipDataSample
@@ -10,31 +13,18 @@ register_all_modules()
 D = 16
 
 
+TINY = osp.join(osp.dirname(osp.dirname(__file__)), 'configs',
+               'contrastive_tiny.py')
+
+
 def build(scorers=None, weights=None, pool='avg', **kwargs):
-    branch = dict(in_channels=1, channels=(4, 8), out_dim=D,
-                  norm_cfg=dict(type='GN', num_groups=2), pool=pool)
-    scorers = scorers or dict(
-        D=dict(type='PrototypeMahalanobisScorer', num_prototypes=2),
-        T=dict(type='TemporalResidualScorer'),
-        R=dict(type='KNNSupportScorer', k=3))
-    weights = weights or {k: 1.0 for k in scorers}
-    cfg = dict(
-        type='ContrastiveDetector',
-        data_preprocessor=dict(type='ClipDataPreprocessor', mean=[127.5],
-                               std=[127.5]),
-        encoder=dict(type='SpatioTemporalEncoder',
-                     spatial=dict(type='SpatialConvBranch', **branch),
-                     temporal=dict(type='TemporalDiffBranch', **branch),
-                     fusion=dict(type='GatedFusion', dim=D)),
-        aggregator=dict(type='TemporalAttentionAggregator', dim=D),
-        head=dict(type='ProjectionHead', in_dim=D, hidden_dim=D, out_dim=8),
-        view_augment=dict(type='ClipViewAugment'),
-        prototype_loss=dict(type='PrototypeTractionLoss', num_groups=3,
-                            dim=D),
-        smoothness_loss=dict(type='TemporalSmoothnessLoss'),
-        scorers=scorers,
-        fusion=dict(type='WeightedScoreFusion', weights=weights),
-        clip_len=4, stride=2, chunk_size=5)
+    """The tiny detector of tests/configs/contrastive_tiny.py, overridden."""
+    cfg = Config.fromfile(TINY).model.to_dict()
+    for branch in ('spatial', 'temporal'):
+        cfg['encoder'][branch]['pool'] = pool
+    if scorers is not None:
+        cfg['scorers'] = scorers
+    cfg['fusion']['weights'] = weights or {k: 1.0 for k in cfg['scorers']}
     cfg.update(kwargs)
     return MODELS.build(cfg)
 
