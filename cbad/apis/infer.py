@@ -1,0 +1,358 @@
+"""Run a fitted detector on your own footage: scores, events, plot, video.
+
+:func:`run_inference` reads an input (:func:`~cbad.apis.frame_source.
+open_input`: a video file, a frame folder, a camera, a stream), scores it
+frame by frame with :class:`~cbad.apis.inference.StreamingScorer` (or all
+at once with ``offline=True``: the same numbers, for comparison) and writes,
+as scores become final:
+
+- ``scores.csv``: ``frame,timestamp,score,is_anomalous``, flushed per row;
+- ``events.json``: the events (:mod:`cbad.apis.events`) and the run's
+  settings, rewritten whenever an event closes; ``finished`` is true only
+  when the whole input was scored, else ``error`` says why it stopped;
+- ``score_curve.png``: score against time, the threshold, the events and,
+  given per-frame labels, the ground truth and the frame-level AUC;
+- ``annotated.mp4`` (``save_video=True``): every frame with a score bar
+  and, unless ``heatmap=False``, the detector's response map.
+
+Any error while reading (a frame of another size, an unreadable image, a
+dropped stream, Ctrl-C) stops the reading; the frames read so far are still
+scored and every file written, then the error is raised again. A folder of
+video files gives one subfolder per video and a ``summary.json``.
+"""
+import logging
+import math
+import os
+import os.path as osp
+import time
+from collections import deque
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.logging import print_log
+from tqdm import tqdm
+
+from cbad.apis.events import EventTracker
+from cbad.apis.frame_source import list_videos, open_input
+from cbad.apis.infer_outputs import (AnnotatedVideo, ScoreLog,
+                                     load_frame_labels, write_json_atomic)
+from cbad.apis.inference import (FramePreprocessor, StreamingScorer,
+                                 score_offline, window_geometry)
+from cbad.datasets.sources.frame_folder import list_frame_files
+
+SUMMARY_JSON = 'summary.json'
+VIDEO_MP4 = 'annotated.mp4'
+
+
+class OfflineScorer:
+    """:class:`StreamingScorer`'s interface over :func:`score_offline`:
+    holds every frame and scores the whole input at :meth:`finish`."""
+
+    def __init__(self, model: torch.nn.Module, geometry: Dict) -> None:
+        self.model = model
+        self.geometry = geometry
+        self._chunks: List[torch.Tensor] = []
+
+    def push(self, chunk: torch.Tensor) -> List[Tuple[int, float]]:
+        """Keep (C, n, H, W) frames; nothing is final before the end."""
+        self._chunks.append(chunk)
+        return []
+
+    def finish(self) -> List[Tuple[int, float]]:
+        """Score all frames; return every (frame, score)."""
+        if not self._chunks:
+            return []
+        frames = torch.cat(self._chunks, dim=1)
+        self._chunks = []
+        scores = score_offline(self.model, frames, self.geometry)
+        return list(enumerate(scores.tolist()))
+
+
+def detector_threshold(model: torch.nn.Module) -> float:
+    """The fitted threshold of a detector.
+
+    Raises:
+        ValueError: If the detector has none (not fitted).
+    """
+    threshold = float(getattr(model, 'threshold', float('nan')))
+    if not math.isfinite(threshold):
+        raise ValueError(
+            f'{type(model).__name__} has no fitted threshold (nan): load a '
+            'fitted checkpoint (a model-zoo name, or one written by '
+            'tools/train.py or tools/fit.py).')
+    return threshold
+
+
+def _error_text(error: BaseException) -> str:
+    if isinstance(error, KeyboardInterrupt):
+        return 'interrupted (KeyboardInterrupt)'
+    return f'{type(error).__name__}: {error}'
+
+
+class _FrameFlow:
+    """Frames in; final scores out, in order, to the log and the video.
+
+    Holds only the frames not yet scored (the scorer's latency, at most
+    ``clip_len + stride - 1`` frames, plus a partial chunk).
+    """
+
+    def __init__(self, pre: FramePreprocessor, scorer, chunk: int,
+                 log: ScoreLog, video: Optional[AnnotatedVideo]) -> None:
+        self.pre = pre
+        self.scorer = scorer
+        self.chunk = chunk
+        self.log = log
+        self.video = video
+        self.heat = video is not None and video.model is not None
+        self._batch: List[torch.Tensor] = []  # C x 1 x H x W each
+        self._pending: deque = deque()  # (index, time, frame, input)
+
+    def add(self, index: int, timestamp: float, frame: np.ndarray) -> None:
+        """Preprocess one frame; push a chunk when one is complete.
+
+        Raises:
+            ValueError: On a frame of another size (nothing is added).
+        """
+        x = self.pre([frame])  # C x 1 x H x W
+        self._pending.append((index, timestamp,
+                              frame if self.video is not None else None,
+                              x[:, 0] if self.heat else None))
+        self._batch.append(x)
+        if len(self._batch) == self.chunk:
+            self._push()
+
+    def _push(self) -> None:
+        inputs, self._batch = torch.cat(self._batch, dim=1), []
+        self._emit(self.scorer.push(inputs))
+
+    def finish(self) -> None:
+        """End of input: score the frames still held."""
+        if self._batch:
+            self._push()
+        self._emit(self.scorer.finish())
+
+    def _emit(self, pairs: List[Tuple[int, float]]) -> None:
+        entries = [self._pending.popleft() for _ in pairs]
+        for (index, timestamp, _, _), (frame, score) in zip(entries, pairs):
+            assert index == frame, (index, frame)  # both count from 0
+            self.log.add(frame, timestamp, score)
+        if self.video is not None:
+            self.video.write([e[2] for e in entries], [s for _, s in pairs],
+                             [e[3] for e in entries] if self.heat else None)
+
+
+def _infer_one(
+        model: torch.nn.Module, cfg: Config, source, out_dir: str,
+        options: Dict[str, Any]
+) -> Tuple[Dict[str, Any], Optional[BaseException]]:
+    """Score one opened input into ``out_dir`` (see :func:`run_inference`).
+
+    Returns:
+        tuple: The summary (events.json's content, ``max_score``,
+        ``frames_per_s``, ``video``) and the error that stopped the input
+        early, None if it was read to the end.
+    """
+    threshold = detector_threshold(model)
+    labels = (None if options['labels'] is None else
+              load_frame_labels(options['labels']))
+    geometry = window_geometry(model, cfg)
+    scorer = (OfflineScorer if options['offline'] else StreamingScorer)(
+        model, geometry)
+    tracker = EventTracker.from_seconds(source.fps, options['min_duration'],
+                                        options['merge_gap'])
+    log = ScoreLog(out_dir, threshold, tracker, dict(
+        options['meta'], input=str(source.spec), name=source.name,
+        fps=source.fps,
+        scoring='offline' if options['offline'] else 'streaming',
+        min_duration=options['min_duration'], min_frames=tracker.min_frames,
+        merge_gap=options['merge_gap'], merge_gap_frames=tracker.merge_gap))
+    chunk = int(options['chunk'] or geometry['stride'])
+    video = None
+    if options['save_video']:
+        video = AnnotatedVideo(
+            osp.join(out_dir, VIDEO_MP4), source.fps, threshold,
+            model if options['heatmap'] else None,
+            context=geometry['clip_len'], piece=chunk)
+    flow = _FrameFlow(FramePreprocessor(
+        model, cfg.test_dataloader.dataset.pipeline, name=source.name),
+        scorer, chunk, log, video)
+
+    bar = tqdm(total=source.total, unit='frame', desc=source.name,
+               disable=not options['progress'] or source.is_live)
+    error: Optional[BaseException] = None
+    start = last_status = time.monotonic()
+    try:
+        for index, timestamp, frame in source:
+            flow.add(index, timestamp, frame)
+            bar.update()
+            now = time.monotonic()
+            if source.is_live and (now - last_status
+                                   >= options['status_every']):
+                last_status = now
+                print_log(f'{source.name}: {index + 1} frames, '
+                          f'{(index + 1) / (now - start):.1f} frames/s, '
+                          f'{len(tracker.events)} events', 'current')
+    except (Exception, KeyboardInterrupt) as err:  # finish what was read
+        error = err
+    finally:
+        bar.close()
+        source.close()
+    try:
+        flow.finish()
+    except Exception as err:  # report the first error; log a second one
+        if error is None:
+            error = err
+        else:
+            print_log(f'{source.name}: scoring the frames read before the '
+                      f'error failed too: {_error_text(err)}', 'current',
+                      logging.ERROR)
+    if error is None and source.dropped:
+        error = ConnectionError(
+            f'{source.name}: the stream dropped after {log.num_frames} '
+            f'frames and did not come back after {options["reconnect"]} '
+            'reconnect attempts.')
+    elapsed = time.monotonic() - start
+    if video is not None:
+        video.close()
+    payload = log.close(None if error is None else _error_text(error),
+                        labels)
+    if error is not None:
+        print_log(f'{source.name}: stopped early; {out_dir} holds the '
+                  f'{log.num_frames} frames scored. {_error_text(error)}',
+                  'current', logging.WARNING)
+    return dict(payload, max_score=log.max_score if log.num_frames else None,
+                frames_per_s=log.num_frames / max(elapsed, 1e-9),
+                video=None if video is None else video.path), error
+
+
+def _infer_folder(model: torch.nn.Module, cfg: Config, folder: str,
+                  out_dir: str, options: Dict[str, Any]) -> Dict[str, Any]:
+    """Every video in ``folder``, one subfolder each, and summary.json.
+
+    A video that fails is recorded in the summary (with its error and what
+    was scored before it) and the next one runs; Ctrl-C stops them all.
+    The summary is rewritten after every video.
+
+    Raises:
+        ValueError: After the last video, if any stopped early.
+    """
+    if options['labels'] is not None:
+        raise ValueError('labels are per frame of one input; they cannot '
+                         f'apply to the folder of videos {folder}.')
+    os.makedirs(out_dir, exist_ok=True)
+    videos: Dict[str, Dict[str, Any]] = {}
+    summary = dict(options['meta'], input=folder, videos=videos)
+    for file in list_videos(folder):
+        name = osp.splitext(file)[0]
+        name = file if name in videos else name  # a.mp4 and a.avi
+        sub_dir = osp.join(out_dir, name)
+        result, error = dict(num_frames=0, events=[], max_score=None), None
+        try:
+            source = open_input(osp.join(folder, file), options['fps'],
+                                options['reconnect'],
+                                options['reconnect_wait'])
+            result, error = _infer_one(model, cfg, source, sub_dir, options)
+        except Exception as err:  # could not open: the next video runs
+            error = err
+        videos[name] = dict(frames=result['num_frames'],
+                            events=len(result['events']),
+                            max_score=result['max_score'],
+                            finished=error is None, out_dir=sub_dir)
+        if error is not None:
+            videos[name]['error'] = _error_text(error)
+        write_json_atomic(osp.join(out_dir, SUMMARY_JSON), summary)
+        if isinstance(error, KeyboardInterrupt):
+            raise error
+    failed = [name for name, video in videos.items() if not video['finished']]
+    if failed:
+        raise ValueError(
+            f'{len(failed)} of {len(videos)} videos in {folder} stopped '
+            f'early ({", ".join(failed)}); their errors are in '
+            f'{osp.join(out_dir, SUMMARY_JSON)}.')
+    return summary
+
+
+def run_inference(model: torch.nn.Module,
+                  cfg: Optional[Config],
+                  spec: Union[str, int],
+                  out_dir: str,
+                  offline: bool = False,
+                  min_duration: float = 0.0,
+                  merge_gap: float = 0.0,
+                  labels: Union[None, str, np.ndarray] = None,
+                  save_video: bool = False,
+                  heatmap: bool = True,
+                  fps: Optional[float] = None,
+                  chunk: Optional[int] = None,
+                  status_every: float = 10.0,
+                  reconnect: int = 3,
+                  reconnect_wait: float = 1.0,
+                  progress: bool = True,
+                  meta: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """Score footage with a fitted detector and write the results.
+
+    Args:
+        model (nn.Module): A fitted detector in eval mode
+            (:func:`~cbad.apis.get_model`, :func:`~cbad.apis.inference.
+            init_detector`).
+        cfg (Config, optional): Its config (test pipeline, windows).
+            Defaults to ``model.cfg``, which both builders set.
+        spec (str | int): What :func:`~cbad.apis.frame_source.open_input`
+            opens, or a folder of video files (one subfolder each under
+            ``out_dir`` and ``summary.json``).
+        out_dir (str): Where the outputs go (see the module docstring).
+        offline (bool): Read the whole input, then score it at once
+            (:func:`score_offline`). Defaults to False (streaming).
+        min_duration (float): Drop events shorter than this, in seconds.
+            Defaults to 0.0 (keep all).
+        merge_gap (float): Merge events at most this many seconds apart.
+            Defaults to 0.0.
+        labels (str | array, optional): Per-frame 0/1 ground truth
+            (``.npy`` or text file) for the plot and ``frame_auc``.
+        save_video (bool): Write ``annotated.mp4``. Defaults to False.
+        heatmap (bool): With ``save_video``, overlay response maps; they
+            cost a backward pass (Grad-CAM) or a reconstruction per frame.
+            Defaults to True.
+        fps (float, optional): Overrides the input's frame rate.
+        chunk (int, optional): Frames pushed to the scorer at once.
+            Defaults to the detector's window stride.
+        status_every (float): Live sources: seconds between status lines.
+            Defaults to 10.0.
+        reconnect (int): Live sources: reopen attempts after a drop.
+            Defaults to 3.
+        reconnect_wait (float): Seconds before each attempt. Defaults to 1.0.
+        progress (bool): Show a progress bar for files and folders.
+            Defaults to True.
+        meta (dict, optional): Extra keys for ``events.json`` (model,
+            config, checkpoint). Defaults to the config's file name.
+
+    Returns:
+        dict: The content of ``events.json`` plus ``max_score``,
+        ``frames_per_s`` and ``video``; for a folder of videos, the content
+        of ``summary.json``.
+
+    Raises:
+        FileNotFoundError, ValueError: For an input that cannot be read
+            (at once, or after writing the outputs of the frames before).
+        ConnectionError: When a live stream dropped for good (outputs
+            written).
+        KeyboardInterrupt: Re-raised after writing the outputs.
+    """
+    cfg = cfg if cfg is not None else model.cfg
+    options = dict(
+        offline=offline, min_duration=min_duration, merge_gap=merge_gap,
+        labels=labels, save_video=save_video, heatmap=heatmap, fps=fps,
+        chunk=chunk, status_every=status_every, reconnect=reconnect,
+        reconnect_wait=reconnect_wait, progress=progress,
+        meta=dict(meta or dict(config=getattr(cfg, 'filename', None))))
+    detector_threshold(model)  # fail before opening anything
+    if (isinstance(spec, str) and osp.isdir(spec)
+            and not list_frame_files(spec) and list_videos(spec)):
+        return _infer_folder(model, cfg, spec, out_dir, options)
+    source = open_input(spec, fps, reconnect, reconnect_wait)
+    result, error = _infer_one(model, cfg, source, out_dir, options)
+    if error is not None:
+        raise error
+    return result
