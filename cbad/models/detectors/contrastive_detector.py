@@ -187,12 +187,19 @@ class ContrastiveDetector(BaseAnomalyDetector):
         starts = torch.tensor(
             [int(np.asarray(s.frame_indices)[0]) for s in data_samples],
             dtype=torch.long, device=device)
-        extra = None
+        negatives, extra = None, None
         if self.speed_negative is not None:
             inputs, negatives = self.speed_negative(inputs)
-            extra = self.head(self.embed_clips(negatives))
         view_b = self.view_augment(inputs) if self.view_augment else inputs
-        z_a = self.embed_clips(inputs)  # N x D
+        if negatives is None:
+            z_a = self.embed_clips(inputs)  # N x D
+        else:
+            # one batch with the anchors: BatchNorm in train mode would
+            # otherwise normalise away the larger frame differences of a
+            # batch made only of sped-up clips
+            z_both = self.embed_clips(torch.cat([inputs, negatives]))
+            z_a, extra = z_both[:len(inputs)], self.head(
+                z_both[len(inputs):])
         z_b = self.embed_clips(view_b)
         losses = dict(
             loss_ins=self.instance_loss(
