@@ -64,6 +64,14 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def _repo_relative(path: str) -> str:
+    """``path`` relative to the repository when it lies inside it (zoo
+    names resolve to absolute paths), so metrics.json names no machine."""
+    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    full = osp.abspath(path)
+    return osp.relpath(full, root) if full.startswith(root + os.sep) else path
+
+
 def main() -> None:
     args = parse_args()
     register_all_modules()
@@ -88,7 +96,7 @@ def main() -> None:
     evaluator = cfg.test_evaluator
     evaluator['extra_meta'] = dict(
         config=osp.splitext(osp.basename(config))[0],
-        config_path=config,
+        config_path=_repo_relative(config),
         checkpoint=osp.basename(checkpoint),
         checkpoint_sha256=file_sha256(checkpoint))
     if args.out_dir is not None:

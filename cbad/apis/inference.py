@@ -11,7 +11,11 @@ precision):
   video's length) and so is the latency: a frame's score is final once the
   window starting a stride after its own last covering window is complete
   (the second-order temporal residual ``T`` needs the next window), i.e. at
-  most ``clip_len + stride - 1`` frames later. The end-aligned last window
+  most ``clip_len + stride - 1`` frames later (plus the rest of the chunk
+  pushed with it). The exception is the first stride of a video scored with
+  ``T``: the first window's residual is that of the first triple, so those
+  frames wait for the third window, ``clip_len + 2 * stride - 1`` frames.
+  The end-aligned last window
   that the evaluation protocol adds (``build_clip_index``) is scored when the
   stream ends, as are the endpoint rules of ``T``.
 
@@ -218,6 +222,11 @@ class StreamingScorer:
             raise ValueError(
                 f"streaming supports clip_to_frame in {STREAM_REDUCES}, the "
                 f"config uses {geometry['reduce']!r}; score offline instead.")
+        if not 1 <= geometry['stride'] <= geometry['clip_len']:
+            raise ValueError(
+                f"stride {geometry['stride']} must be between 1 and clip_len "
+                f"{geometry['clip_len']}: a larger stride leaves frames that "
+                'no window covers.')
         self.video_level = geometry['video_level']
         if self.video_level and (not isinstance(model, ContrastiveDetector)
                                  or model.grid):
@@ -337,6 +346,12 @@ class StreamingScorer:
             self._emitted += 1
         return out
 
+    def _new_regular_windows(self) -> None:
+        """Create every regular window whose frames have all arrived."""
+        while self.next_start + self.clip_len <= self.frames_seen:
+            self._new_window(self.next_start)
+            self.next_start += self.stride
+
     def _emit_limit(self) -> int:
         """Frames below this are covered by final windows only: not by a
         pending window, nor by the end-aligned window the end may add (it
@@ -355,9 +370,7 @@ class StreamingScorer:
             raise ValueError(f'push() expects (C, n, H, W) with n >= 1, got '
                              f'{tuple(chunk.shape)}.')
         self._append(chunk)
-        while self.next_start + self.clip_len <= self.frames_seen:
-            self._new_window(self.next_start)
-            self.next_start += self.stride
+        self._new_regular_windows()
         self._finalise_windows(None)
         out = self._emit(self._emit_limit())
         self._trim()
@@ -377,6 +390,8 @@ class StreamingScorer:
                             video_level=self.video_level, reduce=self.reduce)
             scores = score_offline(self.model, self._inputs, geometry)
             return list(enumerate(scores.tolist()))
+        # a push() interrupted by an error may have left windows uncreated
+        self._new_regular_windows()
         starts = [int(w[0]) for w in build_clip_index(
             length, self.clip_len, self.stride)]
         if starts[-1] != self.next_start - self.stride:

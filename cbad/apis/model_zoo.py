@@ -248,7 +248,7 @@ def _zoo_entry(arg: str) -> Optional[Dict[str, Any]]:
     Raises:
         KeyError: If ``arg`` looks like a name but is not in the zoo.
     """
-    if osp.exists(arg) or not _NAME.fullmatch(arg):
+    if osp.isfile(arg) or not _NAME.fullmatch(arg):
         return None
     try:
         return get_model_info(arg)

@@ -135,3 +135,45 @@ def test_stream_rejects_center_reduce_and_grid():
     model, _, cfg = _convae('center')
     with pytest.raises(ValueError, match='score offline'):
         StreamingScorer(model, window_geometry(model, cfg))
+    tiny = Config.fromfile(osp.join(osp.dirname(osp.dirname(__file__)),
+                                    'configs', 'contrastive_tiny.py')).model
+    for branch in (tiny.encoder.spatial, tiny.encoder.temporal):
+        branch.pool = 'none'
+    grid = MODELS.build(dict(tiny, grid=True))
+    geometry = dict(clip_len=4, stride=2, video_level=True, reduce='mean')
+    with pytest.raises(NotImplementedError, match='grid mode'):
+        StreamingScorer(grid, geometry)
+
+
+def test_finish_after_an_interrupted_push_scores_every_frame():
+    model, pre, cfg = _convae()
+    geometry = window_geometry(model, cfg)  # clip 4, stride 3
+    frames = pre(_video(20, 5))
+    offline = score_offline(model, frames, geometry)
+    scorer = StreamingScorer(model, geometry)
+    real, calls = model.predict_frame_scores, []
+
+    def flaky(clips):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(clips)
+
+    model.predict_frame_scores = flaky
+    out = scorer.push(frames[:, :9])
+    with pytest.raises(KeyboardInterrupt):
+        out += scorer.push(frames[:, 9:18])  # its windows 2 and 3 not made
+    model.predict_frame_scores = real
+    out += scorer.finish()
+    assert [f for f, _ in out] == list(range(18))
+    np.testing.assert_allclose([s for _, s in out],
+                               score_offline(model, frames[:, :18], geometry),
+                               rtol=1e-5, atol=1e-7)
+    assert offline.shape == (20, )
+
+
+def test_stride_longer_than_the_window_is_refused():
+    model, _, _ = _convae()
+    geometry = dict(clip_len=4, stride=5, video_level=False, reduce='mean')
+    with pytest.raises(ValueError, match='no window covers'):
+        StreamingScorer(model, geometry)
