@@ -33,6 +33,24 @@ from cbad.utils import allow_full_pickle_checkpoints  # noqa: E402
 from cbad.utils.registry_hint import with_name_hint  # noqa: E402
 
 
+def _bounded(kind: type, low: float, strict: bool = False):
+    """An argparse type: a ``kind`` >= ``low`` (> ``low`` if strict)."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            what = 'an integer' if kind is int else 'a number'
+            raise argparse.ArgumentTypeError(
+                f'{text!r} is not {what}') from None
+        if not (value > low if strict else value >= low):  # refuses NaN
+            raise argparse.ArgumentTypeError(
+                f'must be {">" if strict else ">="} {low}, got {text}')
+        return value
+
+    return parse
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Score a video, frame folder, camera or stream with a '
@@ -45,7 +63,8 @@ def parse_args() -> argparse.Namespace:
     model.add_argument('--model', help='model-zoo name, e.g. convae_ped2')
     model.add_argument('--config', help='config file')
     model.add_argument('--checkpoint',
-                       help='checkpoint file (or a zoo name for its weights)')
+                       help='with --config: checkpoint file (or a zoo name '
+                       'for its weights)')
     model.add_argument(
         '--trust-checkpoint', action='store_true',
         help='allow a full unpickle of the checkpoint (runs code; only for '
@@ -55,7 +74,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--offline', action='store_true',
         help='read the whole input, then score it at once (same scores as '
-        'streaming; for comparison)')
+        'streaming; for comparison). Detectors that cannot stream are '
+        'always scored so, with a warning')
     parser.add_argument('--min-duration', type=float, default=0.0,
                         metavar='SEC', help='drop shorter events (default 0)')
     parser.add_argument('--merge-gap', type=float, default=0.0, metavar='SEC',
@@ -73,24 +93,34 @@ def parse_args() -> argparse.Namespace:
         'one extra reconstruction per frame (Conv-AE, MemAE, FFP) or one '
         'backward pass per window (cbad Grad-CAM), several times slower '
         'than scoring alone')
-    parser.add_argument('--fps', type=float,
-                        help="override the input's frame rate (frame "
-                        'folders: default 25)')
-    parser.add_argument('--chunk', type=int, metavar='N',
+    parser.add_argument('--fps', type=_bounded(float, 0, strict=True),
+                        help="override the input's frame rate, > 0 "
+                        '(default: the video\'s own; 25 for frame folders '
+                        'and videos that report none)')
+    parser.add_argument('--chunk', type=_bounded(int, 1), metavar='N',
                         help='frames per scoring step (default: the '
                         "detector's window stride)")
     parser.add_argument('--status-every', type=float, default=10.0,
                         metavar='SEC', help='live sources: seconds between '
                         'status lines (default 10)')
-    parser.add_argument('--reconnect', type=int, default=3, metavar='R',
+    parser.add_argument('--reconnect', type=_bounded(int, 0),
+                        default=3, metavar='R',
                         help='live sources: reopen attempts after a drop '
                         '(default 3)')
+    parser.add_argument(
+        '--max-reconnects', type=_bounded(int, 0), metavar='M',
+        help='live sources: reconnects allowed over the whole run; the '
+        'next drop stops it (default 10 x --reconnect)')
     args = parser.parse_args()
     if (args.model is None) == (args.config is None):
         parser.error('give --model ZOO_NAME, or --config CONFIG with '
                      '--checkpoint CHECKPOINT')
     if args.config is not None and args.checkpoint is None:
         parser.error('--config needs --checkpoint')
+    if args.model is not None and args.checkpoint is not None:
+        parser.error('--model takes the zoo checkpoint of that name; to '
+                     'load other weights give --config CONFIG --checkpoint '
+                     'CHECKPOINT (CHECKPOINT may be a zoo name)')
     return args
 
 
@@ -112,6 +142,7 @@ def main() -> int:
             labels=args.labels, save_video=args.save_video,
             heatmap=not args.no_heatmap, fps=args.fps, chunk=args.chunk,
             status_every=args.status_every, reconnect=args.reconnect,
+            max_reconnects=args.max_reconnects,
             meta=dict(model=args.model, config=config,
                       checkpoint=checkpoint))
     except KeyboardInterrupt:

@@ -5,26 +5,36 @@ wrong path or an unreadable file fails at once with a message that says
 what to do, before a model runs. The object it returns yields
 ``(index, timestamp_s, frame_bgr)``:
 
-==================  ===============================  =======  =============
-spec                kind                             total    timestamp
-==================  ===============================  =======  =============
-``clip.mp4``        any file ``cv2.VideoCapture``    count    index / fps
-                    opens (mp4, avi, mkv, ...)
-``frames/``         folder of images, natural order  count    index / fps
-``0``               camera index (digits)            None     since start
-``rtsp://...``      stream URL (has ``://``)         None     since start
-==================  ===============================  =======  =============
+======================  ===============================  =======  =============
+spec                    kind                             total    timestamp
+======================  ===============================  =======  =============
+``clip.mp4``            any file ``cv2.VideoCapture``    count    index / fps
+                        opens (mp4, avi, mkv, ...)
+``frames/``             folder of images, natural order  count    index / fps
+``0``                   camera index (digits)            None     since start
+``rtsp://...``          stream URL (has ``://``)         None     since start
+``http://.../a.mp4``    URL whose capture reports a      count    index / fps
+                        frame count (a file)
+======================  ===============================  =======  =============
 
-A live source that stops delivering frames is reopened up to ``reconnect``
-times (frame numbering continues); when every attempt fails it stops and
-sets ``dropped``. A folder of video files is not one input:
+A URL is live unless, once opened, the capture reports a frame count: then
+it is a file (``http://``, ``file://``, ...), read once to its end and never
+reopened. A live source that stops delivering frames is reopened up to
+``reconnect`` times per drop (frame numbering continues); when every
+attempt fails it stops and sets ``dropped`` (and ``drop_reason``). Over the
+whole run it is reconnected at most ``max_reconnects`` times (default
+``10 * reconnect``), so a source that keeps dropping, or a file served
+without a frame count, which would otherwise replay from its start after
+each end, stops too. A folder of video files is not one input:
 :func:`list_videos` lists them, to open one by one.
 """
 import logging
+import math
 import os
 import os.path as osp
 import time
 from typing import Iterator, List, Optional, Tuple, Union
+from urllib.parse import urlsplit
 
 import cv2
 import numpy as np
@@ -62,17 +72,22 @@ class FolderInput:
         path (str): The folder; its base name is the input's name.
         fps (float, optional): Frame rate for timestamps. Defaults to
             :data:`DEFAULT_FPS`.
+
+    Raises:
+        ValueError: If ``fps`` is not a positive number, or the first image
+            is unreadable.
     """
 
     is_live = False
     dropped = False
+    drop_reason = None
 
     def __init__(self, path: str, fps: Optional[float] = None) -> None:
         self.spec = path
         self.path = osp.abspath(path)
         self.name = osp.basename(self.path.rstrip(os.sep))
         self.files = list_frame_files(self.path)
-        self.fps = float(fps or DEFAULT_FPS)
+        self.fps = check_fps(fps) or DEFAULT_FPS
         self.total = len(self.files)
         self._read(0)  # fail now, not after the model is loaded
 
@@ -96,6 +111,10 @@ class FolderInput:
 class CaptureInput:
     """A video file, camera or stream read with ``cv2.VideoCapture``.
 
+    A URL (``://``) is live unless the opened capture reports a frame count
+    (> 0): then it is a file, read once to its end (see the module
+    docstring).
+
     Args:
         spec (str | int): File path, camera index or stream URL.
         fps (float, optional): Overrides the frame rate the capture reports.
@@ -103,25 +122,30 @@ class CaptureInput:
             read before giving up. Defaults to 3.
         reconnect_wait (float): Seconds to wait before each attempt.
             Defaults to 1.0.
+        max_reconnects (int, optional): Live sources only: successful
+            reconnects allowed over the whole run; the next drop stops the
+            input. Defaults to ``10 * reconnect``.
 
     Raises:
-        ValueError: If OpenCV cannot open ``spec`` or it yields no frame.
+        ValueError: If OpenCV cannot open ``spec`` or it yields no frame, or
+            ``fps`` is not a positive number.
     """
 
     dropped = False
+    #: Why a live source stopped (set with ``dropped``), else None.
+    drop_reason: Optional[str] = None
 
     def __init__(self, spec: Union[str, int], fps: Optional[float] = None,
-                 reconnect: int = 3, reconnect_wait: float = 1.0) -> None:
+                 reconnect: int = 3, reconnect_wait: float = 1.0,
+                 max_reconnects: Optional[int] = None) -> None:
         self.spec = spec
         self.is_live = not isinstance(spec, str) or '://' in spec
-        if isinstance(spec, int):
-            self.name = f'camera{spec}'
-        elif self.is_live:
-            self.name = spec.rstrip('/').rsplit('/', 1)[-1] or 'stream'
-        else:
-            self.name = osp.splitext(osp.basename(spec))[0]
         self.reconnect = int(reconnect)
         self.reconnect_wait = float(reconnect_wait)
+        self.max_reconnects = int(10 * self.reconnect if max_reconnects is
+                                  None else max_reconnects)
+        self.reconnects = 0  # successful reconnects so far
+        fps = check_fps(fps)
         self._cap = cv2.VideoCapture(spec)
         if not self._cap.isOpened():
             self._cap.release()
@@ -130,17 +154,28 @@ class CaptureInput:
         if not ok or self._first is None:
             self._cap.release()
             raise ValueError(self._cannot('read a frame from'))
+        count = _frame_count(self._cap)
+        if isinstance(spec, str) and count > 0:
+            self.is_live = False  # a URL of a file: ends at its end
+        self.total = None if self.is_live else (count or None)
+        if isinstance(spec, int):
+            self.name = f'camera{spec}'
+        elif '://' in spec:
+            parts = urlsplit(spec)
+            tail = (parts.netloc + parts.path).rstrip('/').rsplit('/', 1)[-1]
+            self.name = ((tail if self.is_live else osp.splitext(tail)[0])
+                         or 'stream')
+        else:
+            self.name = osp.splitext(osp.basename(spec))[0]
         reported = float(self._cap.get(cv2.CAP_PROP_FPS) or 0)
         if fps:
-            self.fps = float(fps)
-        elif 0 < reported < 1000:  # some streams report 0 or 90000
+            self.fps = fps
+        elif 0 < reported < 1000:  # some report 0, NaN or 90000
             self.fps = reported
         else:
             self.fps = DEFAULT_FPS
             _log(f'{spec}: the frame rate is unknown (reported {reported}); '
                  f'using {DEFAULT_FPS} fps. Pass fps (--fps) to set it.')
-        count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        self.total = None if self.is_live or count <= 0 else count
 
     def _cannot(self, what: str) -> str:
         if isinstance(self.spec, int):
@@ -154,10 +189,22 @@ class CaptureInput:
                 'Convert it (ffmpeg -i IN -c:v mjpeg OUT.avi) or extract '
                 'its frames to a folder.')
 
+    def _stop(self, reason: str) -> None:
+        self.dropped = True
+        self.drop_reason = f'the stream {reason}'
+        _log(f'{self.spec}: stream {reason}; stopping.', logging.ERROR)
+
     def _reopen(self, frames: int) -> Optional[np.ndarray]:
         """After a failed read of a live source: the next frame of a
-        reopened capture, or None when every attempt failed."""
+        reopened capture, or None when every attempt failed or the run's
+        ``max_reconnects`` are used up."""
         self._cap.release()
+        if self.reconnect > 0 and self.reconnects >= self.max_reconnects:
+            self._stop(f'dropped after {frames} frames and was already '
+                       f'reconnected {self.reconnects} times, the most '
+                       f'allowed in one run (max_reconnects='
+                       f'{self.max_reconnects})')
+            return None
         for attempt in range(1, self.reconnect + 1):
             _log(f'{self.spec}: stream dropped after {frames} frames, '
                  f'reconnecting ({attempt}/{self.reconnect})')
@@ -166,12 +213,11 @@ class CaptureInput:
             if self._cap.isOpened():
                 ok, frame = self._cap.read()
                 if ok and frame is not None:
+                    self.reconnects += 1
                     return frame
             self._cap.release()
-        self.dropped = True
-        _log(f'{self.spec}: stream dropped after {frames} frames and '
-             f'{self.reconnect} reconnect attempts failed; stopping.',
-             logging.ERROR)
+        self._stop(f'dropped after {frames} frames and {self.reconnect} '
+                   'reconnect attempts failed')
         return None
 
     def __iter__(self) -> Iterator[Frame]:
@@ -191,9 +237,11 @@ class CaptureInput:
                 if self.is_live:
                     frame = self._reopen(index)
                 elif self.total is not None and index < self.total:
-                    _log(f'{self.spec}: reading failed at frame {index} of '
-                         f'the {self.total} the file reports; it is '
-                         'truncated or corrupt. Ending the input there.')
+                    _log(f'{self.spec}: the container announced '
+                         f'{self.total} frames, {index} were decoded; ending '
+                         'the input there. The announced count is often an '
+                         'overestimate; if frames are missing, the file may '
+                         'be truncated or corrupt.')
         finally:
             self._cap.release()
 
@@ -202,13 +250,34 @@ class CaptureInput:
         self._cap.release()
 
 
+def _frame_count(cap: cv2.VideoCapture) -> int:
+    """The frame count a capture reports; 0 when unknown (0, -1, NaN)."""
+    count = float(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    return int(count) if math.isfinite(count) and count > 0 else 0
+
+
+def check_fps(fps: Optional[float]) -> Optional[float]:
+    """``fps`` as a float, None kept.
+
+    Raises:
+        ValueError: If it is not a finite number > 0.
+    """
+    if fps is None:
+        return None
+    fps = float(fps)
+    if not (math.isfinite(fps) and fps > 0):
+        raise ValueError(f'fps must be a number > 0, got {fps}.')
+    return fps
+
+
 Input = Union[FolderInput, CaptureInput]
 
 
 def open_input(spec: Union[str, int],
                fps: Optional[float] = None,
                reconnect: int = 3,
-               reconnect_wait: float = 1.0) -> Input:
+               reconnect_wait: float = 1.0,
+               max_reconnects: Optional[int] = None) -> Input:
     """Open one input, checking that it delivers a frame.
 
     Args:
@@ -219,22 +288,29 @@ def open_input(spec: Union[str, int],
         reconnect (int): Reopen attempts when a live source drops.
             Defaults to 3.
         reconnect_wait (float): Seconds before each attempt. Defaults to 1.0.
+        max_reconnects (int, optional): Successful reconnects of a live
+            source allowed over the whole run. Defaults to
+            ``10 * reconnect``.
 
     Returns:
         An iterable of ``(index, timestamp_s, frame_bgr)`` with attributes
         ``spec`` (as given), ``name``, ``fps``, ``total`` (frame count, None
-        when live), ``is_live``, ``dropped`` and ``close()``.
+        when live), ``is_live``, ``dropped``, ``drop_reason`` and
+        ``close()``.
 
     Raises:
         FileNotFoundError: If a path does not exist.
         ValueError: If the file is empty, OpenCV cannot open or read it, a
             folder holds no images (or holds videos: see
-            :func:`list_videos`), or its first image is unreadable.
+            :func:`list_videos`), its first image is unreadable, or ``fps``
+            is not a positive number.
     """
+    check_fps(fps)
     if isinstance(spec, str) and spec.isdigit():
         spec = int(spec)
     if isinstance(spec, int) or '://' in spec:
-        return CaptureInput(spec, fps, reconnect, reconnect_wait)
+        return CaptureInput(spec, fps, reconnect, reconnect_wait,
+                            max_reconnects)
     if not osp.exists(spec):
         raise FileNotFoundError(f'{spec} does not exist; {_HINT}.')
     if osp.isdir(spec):
@@ -252,4 +328,4 @@ def open_input(spec: Union[str, int],
     if osp.getsize(spec) == 0:
         raise ValueError(f'{spec} is empty (0 bytes): re-copy the video or '
                          'pass another input.')
-    return CaptureInput(spec, fps, reconnect, reconnect_wait)
+    return CaptureInput(spec, fps, reconnect, reconnect_wait, max_reconnects)

@@ -3,8 +3,9 @@
 :func:`run_inference` reads an input (:func:`~cbad.apis.frame_source.
 open_input`: a video file, a frame folder, a camera, a stream), scores it
 frame by frame with :class:`~cbad.apis.inference.StreamingScorer` (or all
-at once with ``offline=True``: the same numbers, for comparison) and writes,
-as scores become final:
+at once with ``offline=True``: the same numbers, for comparison; detectors
+that cannot stream are scored so too, with a warning) and writes, as scores
+become final:
 
 - ``scores.csv``: ``frame,timestamp,score,is_anomalous``, flushed per row;
 - ``events.json``: the events (:mod:`cbad.apis.events`) and the run's
@@ -35,11 +36,13 @@ from mmengine.logging import print_log
 from tqdm import tqdm
 
 from cbad.apis.events import EventTracker
-from cbad.apis.frame_source import list_videos, open_input
+from cbad.apis.frame_source import check_fps, list_videos, open_input
 from cbad.apis.infer_outputs import (AnnotatedVideo, ScoreLog,
-                                     load_frame_labels, write_json_atomic)
-from cbad.apis.inference import (FramePreprocessor, StreamingScorer,
-                                 score_offline, window_geometry)
+                                     heatmap_unsupported, load_frame_labels,
+                                     write_json_atomic)
+from cbad.apis.inference import (STREAM_REDUCES, FramePreprocessor,
+                                 StreamingScorer, score_offline,
+                                 window_geometry)
 from cbad.datasets.sources.frame_folder import list_frame_files
 
 SUMMARY_JSON = 'summary.json'
@@ -83,6 +86,40 @@ def detector_threshold(model: torch.nn.Module) -> float:
             'fitted checkpoint (a model-zoo name, or one written by '
             'tools/train.py or tools/fit.py).')
     return threshold
+
+
+def _can_stream(model: torch.nn.Module, cfg: Config) -> bool:
+    """Whether :class:`StreamingScorer` takes ``model``; logs a warning
+    (scoring offline instead) when it does not.
+
+    Raises:
+        ValueError: For windows no scorer can use (stride > clip_len).
+    """
+    geometry = window_geometry(model, cfg)
+    reason = None
+    try:  # cheap: no data. Any reduce, to see the other checks too
+        StreamingScorer(model, dict(geometry, reduce=STREAM_REDUCES[0]))
+    except NotImplementedError as err:
+        reason = str(err)
+    if reason is None and geometry['reduce'] not in STREAM_REDUCES:
+        reason = (f"clip_to_frame={geometry['reduce']!r}; streaming "
+                  f'applies {" or ".join(STREAM_REDUCES)}')
+    if reason is not None:
+        print_log(f'{type(model).__name__} cannot be scored streaming '
+                  f'({reason}); scoring offline instead, as --offline does: '
+                  'the whole input is read (and held in memory) before any '
+                  'score is written.', 'current', logging.WARNING)
+    return reason is None
+
+
+def _can_map(model: torch.nn.Module) -> bool:
+    """Whether :func:`response_maps` has a map for ``model``; logs a
+    warning (no heat map in the video) when it has not."""
+    reason = heatmap_unsupported(model)
+    if reason is not None:
+        print_log(f'{reason} The annotated video gets score bars only (as '
+                  'with --no-heatmap).', 'current', logging.WARNING)
+    return reason is None
 
 
 def _error_text(error: BaseException) -> str:
@@ -149,35 +186,42 @@ def _infer_one(
 ) -> Tuple[Dict[str, Any], Optional[BaseException]]:
     """Score one opened input into ``out_dir`` (see :func:`run_inference`).
 
+    The source is always closed, also when setting up fails.
+
     Returns:
         tuple: The summary (events.json's content, ``max_score``,
-        ``frames_per_s``, ``video``) and the error that stopped the input
-        early, None if it was read to the end.
+        ``frames_per_s``, ``video``: its path, None when not written) and
+        the error that stopped the input early, None if it was read to the
+        end.
     """
-    threshold = detector_threshold(model)
-    labels = (None if options['labels'] is None else
-              load_frame_labels(options['labels']))
-    geometry = window_geometry(model, cfg)
-    scorer = (OfflineScorer if options['offline'] else StreamingScorer)(
-        model, geometry)
-    tracker = EventTracker.from_seconds(source.fps, options['min_duration'],
-                                        options['merge_gap'])
-    log = ScoreLog(out_dir, threshold, tracker, dict(
-        options['meta'], input=str(source.spec), name=source.name,
-        fps=source.fps,
-        scoring='offline' if options['offline'] else 'streaming',
-        min_duration=options['min_duration'], min_frames=tracker.min_frames,
-        merge_gap=options['merge_gap'], merge_gap_frames=tracker.merge_gap))
-    chunk = int(options['chunk'] or geometry['stride'])
-    video = None
-    if options['save_video']:
-        video = AnnotatedVideo(
-            osp.join(out_dir, VIDEO_MP4), source.fps, threshold,
-            model if options['heatmap'] else None,
-            context=geometry['clip_len'], piece=chunk)
-    flow = _FrameFlow(FramePreprocessor(
-        model, cfg.test_dataloader.dataset.pipeline, name=source.name),
-        scorer, chunk, log, video)
+    try:  # everything that can fail before the loop: then close the source
+        threshold = detector_threshold(model)
+        geometry = window_geometry(model, cfg)
+        scorer = (OfflineScorer if options['offline'] else StreamingScorer)(
+            model, geometry)
+        tracker = EventTracker.from_seconds(
+            source.fps, options['min_duration'], options['merge_gap'])
+        chunk = int(options['chunk'] or geometry['stride'])
+        pre = FramePreprocessor(model, cfg.test_dataloader.dataset.pipeline,
+                                name=source.name)
+        video = None
+        if options['save_video']:
+            video = AnnotatedVideo(
+                osp.join(out_dir, VIDEO_MP4), source.fps, threshold,
+                model if options['heatmap'] else None,
+                context=geometry['clip_len'], piece=chunk)
+        # last: it opens scores.csv (and closes it if it fails itself)
+        log = ScoreLog(out_dir, threshold, tracker, dict(
+            options['meta'], input=str(source.spec), name=source.name,
+            fps=source.fps,
+            scoring='offline' if options['offline'] else 'streaming',
+            min_duration=options['min_duration'],
+            min_frames=tracker.min_frames, merge_gap=options['merge_gap'],
+            merge_gap_frames=tracker.merge_gap))
+    except BaseException:
+        source.close()
+        raise
+    flow = _FrameFlow(pre, scorer, chunk, log, video)
 
     bar = tqdm(total=source.total, unit='frame', desc=source.name,
                disable=not options['progress'] or source.is_live)
@@ -199,32 +243,41 @@ def _infer_one(
     finally:
         bar.close()
         source.close()
-    try:
-        flow.finish()
-    except Exception as err:  # report the first error; log a second one
+
+    def first_error(err: BaseException, doing: str) -> None:
+        """Keep the first error; log a later one (a second Ctrl-C too)."""
+        nonlocal error
         if error is None:
             error = err
         else:
-            print_log(f'{source.name}: scoring the frames read before the '
-                      f'error failed too: {_error_text(err)}', 'current',
+            print_log(f'{source.name}: after the first error, {doing} '
+                      f'failed too: {_error_text(err)}', 'current',
                       logging.ERROR)
+
+    try:
+        flow.finish()
+    except (Exception, KeyboardInterrupt) as err:
+        first_error(err, 'scoring the frames read before it')
     if error is None and source.dropped:
         error = ConnectionError(
-            f'{source.name}: the stream dropped after {log.num_frames} '
-            f'frames and did not come back after {options["reconnect"]} '
-            'reconnect attempts.')
+            f'{source.name}: {source.drop_reason or "the stream dropped"} '
+            f'({log.num_frames} frames scored).')
     elapsed = time.monotonic() - start
+    video_path = None
     if video is not None:
-        video.close()
+        try:
+            video_path = video.close()  # None: no frame was written
+        except (Exception, KeyboardInterrupt) as err:
+            first_error(err, f'closing {video.path}')
     payload = log.close(None if error is None else _error_text(error),
-                        labels)
+                        labels=options['labels'])
     if error is not None:
         print_log(f'{source.name}: stopped early; {out_dir} holds the '
                   f'{log.num_frames} frames scored. {_error_text(error)}',
                   'current', logging.WARNING)
     return dict(payload, max_score=log.max_score if log.num_frames else None,
                 frames_per_s=log.num_frames / max(elapsed, 1e-9),
-                video=None if video is None else video.path), error
+                video=video_path), error
 
 
 def _infer_folder(model: torch.nn.Module, cfg: Config, folder: str,
@@ -252,7 +305,8 @@ def _infer_folder(model: torch.nn.Module, cfg: Config, folder: str,
         try:
             source = open_input(osp.join(folder, file), options['fps'],
                                 options['reconnect'],
-                                options['reconnect_wait'])
+                                options['reconnect_wait'],
+                                options['max_reconnects'])
             result, error = _infer_one(model, cfg, source, sub_dir, options)
         except Exception as err:  # could not open: the next video runs
             error = err
@@ -289,6 +343,7 @@ def run_inference(model: torch.nn.Module,
                   status_every: float = 10.0,
                   reconnect: int = 3,
                   reconnect_wait: float = 1.0,
+                  max_reconnects: Optional[int] = None,
                   progress: bool = True,
                   meta: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     """Score footage with a fitted detector and write the results.
@@ -304,7 +359,12 @@ def run_inference(model: torch.nn.Module,
             ``out_dir`` and ``summary.json``).
         out_dir (str): Where the outputs go (see the module docstring).
         offline (bool): Read the whole input, then score it at once
-            (:func:`score_offline`). Defaults to False (streaming).
+            (:func:`score_offline`). Defaults to False (streaming). A
+            detector that cannot stream (:class:`StreamingScorer` refuses
+            it: hand-crafted and grid-mode contrastive detectors, a
+            ``clip_to_frame`` other than mean or max) is scored offline
+            anyway, with a warning; ``events.json`` says ``"scoring":
+            "offline"``.
         min_duration (float): Drop events shorter than this, in seconds.
             Defaults to 0.0 (keep all).
         merge_gap (float): Merge events at most this many seconds apart.
@@ -314,15 +374,20 @@ def run_inference(model: torch.nn.Module,
         save_video (bool): Write ``annotated.mp4``. Defaults to False.
         heatmap (bool): With ``save_video``, overlay response maps; they
             cost a backward pass (Grad-CAM) or a reconstruction per frame.
-            Defaults to True.
+            Defaults to True. For a detector :func:`~cbad.visualization.
+            response_maps` has no map for, the video has score bars only
+            (with a warning).
         fps (float, optional): Overrides the input's frame rate.
-        chunk (int, optional): Frames pushed to the scorer at once.
+        chunk (int, optional): Frames pushed to the scorer at once, >= 1.
             Defaults to the detector's window stride.
         status_every (float): Live sources: seconds between status lines.
             Defaults to 10.0.
         reconnect (int): Live sources: reopen attempts after a drop.
             Defaults to 3.
         reconnect_wait (float): Seconds before each attempt. Defaults to 1.0.
+        max_reconnects (int, optional): Live sources: reconnects allowed
+            over the whole run; the next drop stops it. Defaults to
+            ``10 * reconnect``.
         progress (bool): Show a progress bar for files and folders.
             Defaults to True.
         meta (dict, optional): Extra keys for ``events.json`` (model,
@@ -335,23 +400,35 @@ def run_inference(model: torch.nn.Module,
 
     Raises:
         FileNotFoundError, ValueError: For an input that cannot be read
-            (at once, or after writing the outputs of the frames before).
+            (at once, or after writing the outputs of the frames before),
+            and at once for bad arguments (``chunk`` < 1, ``fps`` <= 0,
+            labels that are not 0/1).
         ConnectionError: When a live stream dropped for good (outputs
             written).
         KeyboardInterrupt: Re-raised after writing the outputs.
     """
     cfg = cfg if cfg is not None else model.cfg
+    # fail, or decide, before opening anything
+    detector_threshold(model)
+    if chunk is not None and int(chunk) < 1:
+        raise ValueError(f'chunk must be >= 1 frame, got {chunk}.')
+    fps = check_fps(fps)
+    offline = offline or not _can_stream(model, cfg)
+    heatmap = heatmap and save_video and _can_map(model)
+    folder = bool(isinstance(spec, str) and osp.isdir(spec)
+                  and not list_frame_files(spec) and list_videos(spec))
+    if labels is not None and not folder:
+        labels = load_frame_labels(labels)
     options = dict(
         offline=offline, min_duration=min_duration, merge_gap=merge_gap,
         labels=labels, save_video=save_video, heatmap=heatmap, fps=fps,
         chunk=chunk, status_every=status_every, reconnect=reconnect,
-        reconnect_wait=reconnect_wait, progress=progress,
+        reconnect_wait=reconnect_wait, max_reconnects=max_reconnects,
+        progress=progress,
         meta=dict(meta or dict(config=getattr(cfg, 'filename', None))))
-    detector_threshold(model)  # fail before opening anything
-    if (isinstance(spec, str) and osp.isdir(spec)
-            and not list_frame_files(spec) and list_videos(spec)):
+    if folder:
         return _infer_folder(model, cfg, spec, out_dir, options)
-    source = open_input(spec, fps, reconnect, reconnect_wait)
+    source = open_input(spec, fps, reconnect, reconnect_wait, max_reconnects)
     result, error = _infer_one(model, cfg, source, out_dir, options)
     if error is not None:
         raise error

@@ -67,6 +67,23 @@ def read_scores_csv(path: str) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     return table[:, 0].astype(int), table[:, 1], table[:, 2]
 
 
+def heatmap_unsupported(model: torch.nn.Module) -> Optional[str]:
+    """Why :func:`response_maps` has no map for ``model``; None when it has.
+
+    Costs nothing: ``response_maps`` checks the detector's type before its
+    input, so a probe with no input raises NotImplementedError for a
+    detector without a map rule and ValueError (the missing video) for one
+    with a rule.
+    """
+    try:
+        response_maps(model, None)
+    except NotImplementedError as err:
+        return str(err)
+    except ValueError:
+        pass
+    return None
+
+
 class ScoreLog:
     """``scores.csv`` and ``events.json`` of one input, kept current, and
     ``score_curve.png`` at :meth:`close`.
@@ -90,9 +107,13 @@ class ScoreLog:
         self.num_frames = 0
         self.max_score = float('-inf')
         self._file = open(self.csv_path, 'w', newline='')
-        self._csv = csv.writer(self._file, lineterminator='\n')
-        self._write_row(CSV_HEADER)
-        self.write_json(finished=False)
+        try:
+            self._csv = csv.writer(self._file, lineterminator='\n')
+            self._write_row(CSV_HEADER)
+            self.write_json(finished=False)
+        except BaseException:
+            self._file.close()
+            raise
 
     def _write_row(self, row: Sequence) -> None:
         self._csv.writerow(row)

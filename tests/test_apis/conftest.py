@@ -1,11 +1,17 @@
-"""Tiny footage and a tiny detector for the inference tests."""
+"""Tiny footage and tiny detectors for the inference tests."""
+import logging
+import os.path as osp
+
 import cv2
 import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.logging import MMLogger
 
+from cbad.apis.inference import FramePreprocessor
 from cbad.registry import MODELS
+from cbad.structures import ClipDataSample
 from cbad.utils import register_all_modules
 
 PIPELINE = [dict(type='LoadClipFrames', to_gray=True),
@@ -35,6 +41,13 @@ def frames_of(length, seed=0, size=(24, 32)):
         frame[8:14, x:x + 6] = 250
         frames.append(frame)
     return frames
+
+
+def random_frames(length, seed, size=(24, 32)):
+    """Frames of uniform noise (no structure a detector could learn)."""
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, 256, (*size, 3), dtype=np.uint8)
+            for _ in range(length)]
 
 
 def write_video(path, frames, fps=10.0):
@@ -134,6 +147,18 @@ def fake_stream(monkeypatch):
 
 
 @pytest.fixture
+def warnings_log():
+    """Messages logged through mmengine's current logger."""
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    yield records
+    logger.removeHandler(handler)
+
+
+@pytest.fixture
 def tiny_files(tmp_path, tiny):
     """The tiny detector as a config file and a checkpoint, for the CLI."""
     config = tmp_path / 'tiny.py'
@@ -141,3 +166,38 @@ def tiny_files(tmp_path, tiny):
     checkpoint = tmp_path / 'tiny.pth'
     torch.save(tiny.state_dict(), str(checkpoint))
     return str(config), str(checkpoint)
+
+
+CONTRASTIVE_TINY = osp.join(osp.dirname(osp.dirname(__file__)), 'configs',
+                            'contrastive_tiny.py')
+CONTRASTIVE_PIPELINE = [dict(type='LoadClipFrames', to_gray=True),
+                        dict(type='ResizeClip', size=(12, 16)),
+                        dict(type='PackClipInputs')]
+
+
+@pytest.fixture(scope='session')
+def contrastive():
+    """A fitted tiny ContrastiveDetector (tests/configs/contrastive_tiny.py,
+    4-frame windows every 2 frames) whose ``cfg`` scores whole videos with
+    :data:`CONTRASTIVE_PIPELINE`. Built once: tests must not change it."""
+    register_all_modules()
+    torch.manual_seed(0)
+    cfg = Config.fromfile(CONTRASTIVE_TINY).model
+    cfg.fusion.weights = dict(D=0.4, T=0.2, R=0.4)
+    model = MODELS.build(cfg).eval()
+
+    def batch(seed):
+        frames = FramePreprocessor(model, CONTRASTIVE_PIPELINE)(
+            random_frames(20, seed))
+        # fit() runs the preprocessor itself: hand it uint8 again
+        raw = ((frames * 127.5) + 127.5).round().to(torch.uint8)
+        return dict(inputs=[raw], data_samples=[ClipDataSample(
+            metainfo=dict(video=f'v{seed}', num_frames=20))])
+
+    model.fit([batch(i) for i in range(3)], [batch(10 + i) for i in range(2)])
+    model.cfg = Config(dict(
+        test_dataloader=dict(dataset=dict(
+            sample_unit='video', clip_len=16, stride=4,
+            pipeline=CONTRASTIVE_PIPELINE)),
+        test_evaluator=dict(clip_to_frame='mean')))
+    return model

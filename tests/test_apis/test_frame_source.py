@@ -1,24 +1,12 @@
 """open_input: every kind of footage, and a clear error for each bad one."""
+import itertools
 import logging
 
 import cv2
 import numpy as np
 import pytest
-from mmengine.logging import MMLogger
 
 from cbad.apis.frame_source import CaptureInput, list_videos, open_input
-
-
-@pytest.fixture
-def warnings_log():
-    """Messages logged through mmengine's current logger."""
-    records = []
-    handler = logging.Handler()
-    handler.emit = records.append
-    logger = MMLogger.get_current_instance()
-    logger.addHandler(handler)
-    yield records
-    logger.removeHandler(handler)
 
 
 def test_video_file(tmp_path, footage):
@@ -159,5 +147,82 @@ def test_truncated_video_file_warns_and_ends(tmp_path, monkeypatch,
     source = open_input(str(tmp_path / 'cut.avi'))
     assert source.total == 20 and not source.is_live
     assert len(list(source)) == 5 and not source.dropped
-    assert any('reading failed at frame 5 of the 20' in r.getMessage()
+    assert any('container announced 20 frames, 5 were decoded' in
+               r.getMessage() for r in warnings_log)
+
+
+@pytest.mark.parametrize('url, name', [
+    ('http://host/media/clip.mp4?token=1', 'clip'),
+    ('file:///data/videos/walk.avi', 'walk'),
+])
+def test_url_of_a_file_ends_at_its_end(url, name, fake_stream, monkeypatch,
+                                       warnings_log):
+    class Served(fake_stream):  # a file: the container announces 5 frames
+        plan = [5, 5, 5]
+
+        def get(self, prop):
+            return 5.0 if prop == cv2.CAP_PROP_FRAME_COUNT else 10.0
+
+    monkeypatch.setattr(cv2, 'VideoCapture', Served)
+    source = open_input(url, reconnect=3, reconnect_wait=0)
+    assert not source.is_live and source.total == 5 and source.name == name
+    got = list(source)  # not replayed from the start after its end
+    assert [i for i, _, _ in got] == list(range(5))
+    assert [t for _, t, _ in got] == pytest.approx(np.arange(5) / 10)
+    assert Served.opened == 1 and not source.dropped
+    assert not any('reconnecting' in r.getMessage() for r in warnings_log)
+
+
+def test_file_url_with_real_opencv(tmp_path, footage):
+    path = footage.write_video(tmp_path / 'clip.mp4', footage.frames_of(7))
+    source = open_input('file://' + path, reconnect_wait=0)
+    assert not source.is_live and source.total == 7
+    assert len(list(itertools.islice(source, 50))) == 7  # once, not again
+
+
+def test_stream_reconnects_are_capped_over_the_run(fake_stream,
+                                                   warnings_log):
+    # every reconnect works, and every one drops after 2 frames
+    fake_stream.plan = [2] * 40
+    source = open_input('rtsp://cam/x', reconnect=1, reconnect_wait=0)
+    assert len(list(source)) == 2 * (1 + 10)  # default: 10 x reconnect
+    assert source.dropped and fake_stream.opened == 1 + 10
+    assert 'max_reconnects=10' in source.drop_reason
+    errors = [r.getMessage() for r in warnings_log
+              if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and 'reconnected 10 times' in errors[0]
+
+    fake_stream.opened = 0
+    source = open_input('rtsp://cam/x', reconnect=1, reconnect_wait=0,
+                        max_reconnects=2)
+    assert len(list(source)) == 2 * 3 and source.dropped
+
+
+@pytest.mark.parametrize('reported', [0.0, float('nan'), -1.0, 90000.0])
+def test_unknown_frame_rate_falls_back_to_25(reported, tmp_path, footage,
+                                             fake_stream, monkeypatch,
+                                             warnings_log):
+    (tmp_path / 'clip.avi').write_bytes(b'x')
+
+    class NoRate(fake_stream):
+        plan = [5, 5]
+
+        def get(self, prop):
+            return (reported if prop == cv2.CAP_PROP_FPS else
+                    float('nan'))  # no frame count either
+
+    monkeypatch.setattr(cv2, 'VideoCapture', NoRate)
+    source = open_input(str(tmp_path / 'clip.avi'))
+    assert source.fps == 25.0 and source.total is None
+    assert any('frame rate is unknown' in r.getMessage()
                for r in warnings_log)
+    got = list(source)
+    assert [t for _, t, _ in got] == pytest.approx(np.arange(5) / 25)
+    assert open_input(str(tmp_path / 'clip.avi'), fps=8).fps == 8.0
+
+
+@pytest.mark.parametrize('fps', [0, -5, float('nan'), float('inf')])
+def test_bad_fps_is_refused(fps, tmp_path, footage):
+    folder = footage.write_folder(tmp_path / 'v', footage.frames_of(2))
+    with pytest.raises(ValueError, match='fps must be a number > 0'):
+        open_input(folder, fps=fps)

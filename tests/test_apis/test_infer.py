@@ -6,10 +6,13 @@ import json
 import cv2
 import numpy as np
 import pytest
+import torch
+from mmengine.config import Config
 
-from cbad.apis import find_events, run_inference
-from cbad.apis import infer_outputs
+from cbad.apis import find_events, infer, infer_outputs, run_inference
+from cbad.apis.inference import StreamingScorer
 from cbad.evaluation.functional import roc_auc
+from cbad.registry import MODELS
 
 LENGTH = 23
 
@@ -192,3 +195,163 @@ def test_folder_of_videos(tmp_path, tiny, footage):
     assert summary['videos']['c']['finished'] is False
     assert '0 bytes' in summary['videos']['c']['error']
     assert summary['videos']['b']['finished'] is True
+
+
+def test_contrastive_streaming_equals_offline(tmp_path, contrastive,
+                                              footage):
+    """End to end with a fitted ContrastiveDetector (video-level windows,
+    the T term): scores.csv is the same streamed or offline."""
+    video = footage.write_video(tmp_path / 'clip.mp4',
+                                footage.frames_of(LENGTH), fps=10)
+    scores = {}
+    for mode in ('streaming', 'offline'):
+        summary = run_inference(contrastive, None, video,
+                                str(tmp_path / mode), chunk=3,
+                                offline=mode == 'offline', progress=False)
+        assert summary['scoring'] == mode and summary['finished']
+        rows = _csv(tmp_path / mode)
+        assert [int(r[0]) for r in rows[1:]] == list(range(LENGTH))
+        scores[mode] = np.array([float(r[2]) for r in rows[1:]])
+    np.testing.assert_allclose(scores['streaming'], scores['offline'],
+                               rtol=1e-5, atol=1e-5)
+
+
+@pytest.fixture
+def handcrafted():
+    """A hand-crafted detector: it scores whole videos only (no streaming)
+    and has no response map."""
+    torch.manual_seed(0)
+    model = MODELS.build(dict(
+        type='HandcraftedDetector',
+        data_preprocessor=dict(type='ClipDataPreprocessor'),
+        encoder=dict(type='FlowHistogramEncoder', grid=(2, 3)),
+        scorer=dict(type='KNNSupportScorer', k=1),
+        clip_len=4, stride=2)).eval()
+    model.scorers[0].fit(torch.rand(8, 2 * 3 * 12))
+    model.threshold.fill_(0.5)
+    model.cfg = Config(dict(
+        test_dataloader=dict(dataset=dict(sample_unit='video', pipeline=[
+            dict(type='LoadClipFrames', to_gray=True),
+            dict(type='PackClipInputs')])),
+        test_evaluator=dict(clip_to_frame='mean')))
+    return model
+
+
+def test_detector_that_cannot_stream_is_scored_offline(
+        tmp_path, handcrafted, footage, warnings_log):
+    video = footage.write_video(tmp_path / 'clip.mp4', footage.frames_of(12),
+                                fps=10)
+    out = tmp_path / 'out'
+    summary = run_inference(handcrafted, None, video, str(out),
+                            save_video=True, progress=False)
+    assert summary['finished'] and summary['scoring'] == 'offline'
+    assert _events(out)['scoring'] == 'offline'
+    assert len(_csv(out)) == 1 + 12
+    messages = [r.getMessage() for r in warnings_log]
+    assert any('HandcraftedDetector cannot be scored streaming' in m
+               and '--offline' in m for m in messages)
+    # no response map for it either: score bars only, and a warning
+    assert any('no map for HandcraftedDetector' in m and '--no-heatmap' in m
+               for m in messages)
+    assert summary['video'] == str(out / 'annotated.mp4')
+    assert _video_frames(out / 'annotated.mp4') == 12
+
+
+def test_reduce_streaming_lacks_is_scored_offline(tmp_path, tiny, footage,
+                                                  fake_stream, warnings_log):
+    tiny.cfg.test_evaluator.clip_to_frame = 'center'
+    folder = footage.write_folder(tmp_path / 'v', footage.frames_of(9))
+    summary = run_inference(tiny, None, folder, str(tmp_path / 'out'),
+                            progress=False)
+    assert summary['finished'] and summary['scoring'] == 'offline'
+    assert any("clip_to_frame='center'" in r.getMessage()
+               for r in warnings_log)
+    # windows that leave frames uncovered: refused before anything opens,
+    # whatever the reduce
+    tiny.cfg.test_dataloader.dataset.stride = 5
+    with pytest.raises(ValueError, match='no window covers'):
+        run_inference(tiny, None, 'rtsp://cam/live', str(tmp_path / 'o2'))
+    assert fake_stream.opened == 0
+
+
+@pytest.mark.parametrize('fails', ['labels', 'pipeline', 'events.json'])
+def test_failed_setup_releases_the_capture_and_csv(
+        tmp_path, tiny, fake_stream, monkeypatch, fails):
+    released, files = [], []
+
+    class Capture(fake_stream):
+        def release(self):
+            released.append(self)
+
+    monkeypatch.setattr(cv2, 'VideoCapture', Capture)
+    labels = None
+    if fails == 'labels':
+        labels = str(tmp_path / 'labels.txt')
+        (tmp_path / 'labels.txt').write_text('0\n2\n')
+    elif fails == 'pipeline':
+        tiny.cfg.test_dataloader.dataset.pipeline = [dict(type='NoSuchStep')]
+    else:
+        def no_json(*args, **kwargs):
+            raise OSError('disk full')
+
+        def tracked_open(*args, **kwargs):
+            files.append(open(*args, **kwargs))
+            return files[-1]
+
+        monkeypatch.setattr(infer_outputs, 'write_json_atomic', no_json)
+        monkeypatch.setattr(infer_outputs, 'open', tracked_open,
+                            raising=False)
+    with pytest.raises((ValueError, KeyError, OSError)):
+        run_inference(tiny, None, 'rtsp://cam/live', str(tmp_path / 'out'),
+                      labels=labels, progress=False)
+    if fails == 'labels':  # checked before the input is opened
+        assert Capture.opened == 0
+    else:
+        assert Capture.opened == 1 and len(released) >= 1
+    assert all(f.closed for f in files)
+    assert len(files) == (fails == 'events.json')
+
+
+def test_bad_arguments_fail_before_opening(tmp_path, tiny, fake_stream):
+    for kwargs, match in ((dict(chunk=0), 'chunk must be >= 1'),
+                          (dict(fps=0), 'fps must be a number > 0'),
+                          (dict(fps=float('nan')), 'fps must be')):
+        with pytest.raises(ValueError, match=match):
+            run_inference(tiny, None, 'rtsp://cam/live', str(tmp_path),
+                          **kwargs)
+    assert fake_stream.opened == 0
+
+
+def test_second_ctrl_c_while_finishing_is_recorded(tmp_path, tiny,
+                                                   fake_stream, monkeypatch,
+                                                   warnings_log):
+    fake_stream.plan = [8]
+    fake_stream.raise_after = KeyboardInterrupt()
+
+    def interrupted(self, chunk):
+        raise KeyboardInterrupt
+
+    # chunk 100: the first push() is in finish(); Ctrl-C there, no frame
+    # is scored, so none goes into the video
+    monkeypatch.setattr(StreamingScorer, 'push', interrupted)
+    results = []
+
+    def infer_one(*args):
+        results.append(infer_one.real(*args))
+        return results[-1]
+
+    infer_one.real = infer._infer_one
+    monkeypatch.setattr(infer, '_infer_one', infer_one)
+    out = tmp_path / 'out'
+    with pytest.raises(KeyboardInterrupt):
+        run_inference(tiny, None, 'rtsp://cam/live', str(out), chunk=100,
+                      save_video=True)
+    events = _events(out)
+    assert events['finished'] is False
+    assert events['error'] == 'interrupted (KeyboardInterrupt)'
+    assert any('failed too: interrupted' in r.getMessage()
+               for r in warnings_log)
+    summary, error = results[0]
+    assert isinstance(error, KeyboardInterrupt)
+    assert summary['video'] is None and summary['num_frames'] == 0
+    assert not list(out.glob('annotated.*'))

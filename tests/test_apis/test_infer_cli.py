@@ -73,3 +73,19 @@ def test_exit_codes_of_live_sources(cli, monkeypatch, capsys, tmp_path,
     fake_stream.raise_after = KeyboardInterrupt()
     assert _run(cli, monkeypatch, *args) == 130
     assert 'interrupted' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('bad, message', [
+    (['--model', 'convae_ped2', '--checkpoint', 'w.pth'],
+     '--model takes the zoo checkpoint'),
+    (['--model', 'convae_ped2', '--chunk', '0'], '--chunk: must be >= 1'),
+    (['--model', 'convae_ped2', '--chunk', 'x'], "'x' is not an integer"),
+    (['--model', 'convae_ped2', '--fps', '0'], '--fps: must be > 0'),
+    (['--model', 'convae_ped2', '--fps', 'nan'], '--fps: must be > 0'),
+    (['--model', 'convae_ped2', '--reconnect', '-1'], 'must be >= 0'),
+])
+def test_bad_arguments(cli, monkeypatch, capsys, tmp_path, bad, message):
+    with pytest.raises(SystemExit) as exit_:
+        _run(cli, monkeypatch, 'clip.mp4', '--out-dir', str(tmp_path), *bad)
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err

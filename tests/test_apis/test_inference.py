@@ -9,7 +9,6 @@ from mmengine.config import Config
 from cbad.apis.inference import (FramePreprocessor, StreamingScorer,
                                  score_offline, window_geometry)
 from cbad.registry import MODELS
-from cbad.structures import ClipDataSample
 from cbad.utils import register_all_modules
 
 register_all_modules()
@@ -24,27 +23,10 @@ def _video(length, seed, size=(24, 32)):
             for _ in range(length)]
 
 
-def _contrastive():
-    tiny = osp.join(osp.dirname(osp.dirname(__file__)), 'configs',
-                    'contrastive_tiny.py')
-    cfg = Config.fromfile(tiny).model
-    cfg.fusion.weights = dict(D=0.4, T=0.2, R=0.4)
-    model = MODELS.build(cfg).eval()
-    pre = FramePreprocessor(model, PIPELINE)
-
-    def batch(seed):
-        frames = FramePreprocessor(model, PIPELINE)(_video(20, seed))
-        # fit() runs the preprocessor itself: hand it uint8 again
-        raw = ((frames * 127.5) + 127.5).round().to(torch.uint8)
-        return dict(inputs=[raw], data_samples=[ClipDataSample(
-            metainfo=dict(video=f'v{seed}', num_frames=20))])
-
-    model.fit([batch(i) for i in range(3)], [batch(10 + i) for i in range(2)])
-    cfg = Config(dict(
-        test_dataloader=dict(dataset=dict(sample_unit='video', clip_len=16,
-                                          stride=4)),
-        test_evaluator=dict(clip_to_frame='mean')))
-    return model, pre, cfg
+def _contrastive(model):
+    """The session's fitted detector (conftest), a fresh preprocessor and
+    its config."""
+    return model, FramePreprocessor(model, PIPELINE), model.cfg
 
 
 def _convae(reduce='mean'):
@@ -79,9 +61,8 @@ def _stream(model, geometry, frames, chunk):
 
 @pytest.mark.parametrize('length', [37, 40, 9, 3])
 @pytest.mark.parametrize('chunk', [1, 3, 8])
-def test_contrastive_stream_equals_offline(length, chunk):
-    torch.manual_seed(0)
-    model, pre, cfg = _contrastive()
+def test_contrastive_stream_equals_offline(length, chunk, contrastive):
+    model, pre, cfg = _contrastive(contrastive)
     geometry = window_geometry(model, cfg)
     assert geometry == dict(clip_len=4, stride=2, video_level=True,
                             reduce='mean')
@@ -112,8 +93,8 @@ def test_clip_detector_stream_equals_offline(reduce, length):
         assert lag <= 4 + 3 - 1 + chunk - 1
 
 
-def test_streaming_memory_does_not_grow_with_length():
-    model, pre, cfg = _contrastive()
+def test_streaming_memory_does_not_grow_with_length(contrastive):
+    model, pre, cfg = _contrastive(contrastive)
     scorer = StreamingScorer(model, window_geometry(model, cfg))
     frames = pre(_video(8, 1))
     sizes = []
