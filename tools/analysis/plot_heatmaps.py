@@ -174,10 +174,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     register_all_modules()
     if args.trust_checkpoint:
         allow_full_pickle_checkpoints(True)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    model = init_detector(cfg, args.checkpoint)
+    model = init_detector(args.config, args.checkpoint,
+                          cfg_options=args.cfg_options)
+    cfg = model.cfg
 
     video_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
     video_cfg['sample_unit'] = 'video'  # every frame, for the maps

@@ -132,10 +132,9 @@ def main(argv=None) -> Dict:
     register_all_modules()
     if args.trust_checkpoint:
         allow_full_pickle_checkpoints(True)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    model = init_detector(cfg, args.checkpoint)
+    model = init_detector(args.config, args.checkpoint,
+                          cfg_options=args.cfg_options)
+    cfg = model.cfg
     if not model.is_fitted:
         raise SystemExit(f'{args.checkpoint} holds no fitted state: fit it '
                          'first (tools/fit.py).')
