@@ -3,7 +3,7 @@ import datetime
 import os
 import os.path as osp
 import tempfile
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 
@@ -22,6 +22,17 @@ def _plain(value):
     return str(value)
 
 
+def _training_only_prefixes(config_path: str) -> Tuple[str, ...]:
+    """``training_only_prefixes`` of the detector class a config builds."""
+    from mmengine.config import Config
+
+    from cbad.registry import MODELS
+    from cbad.utils.setup_env import register_all_modules
+    register_all_modules()
+    detector = MODELS.get(Config.fromfile(config_path).model['type'])
+    return tuple(getattr(detector, 'training_only_prefixes', ()))
+
+
 def publish_checkpoint(config_path: str,
                        checkpoint_path: str,
                        out_root: str = 'model_zoo',
@@ -34,10 +45,14 @@ def publish_checkpoint(config_path: str,
         out_root (str): The model-zoo folder. Defaults to ``'model_zoo'``.
         date (str, optional): ``YYYYMMDD``; defaults to today (UTC).
 
+    Submodules the detector class marks as training-only
+    (``training_only_prefixes``, e.g. FFP's discriminator) are left out.
+
     Returns:
         str: The path written.
     """
     name = osp.splitext(osp.basename(config_path))[0]
+    drop = _training_only_prefixes(config_path)
     method = osp.basename(osp.dirname(osp.abspath(config_path)))
     ckpt = load_checkpoint_file(checkpoint_path, map_location='cpu')
     state_dict = ckpt.get('state_dict', ckpt)
@@ -47,7 +62,8 @@ def publish_checkpoint(config_path: str,
     from cbad import __version__
     published = dict(
         state_dict={k: v.detach().cpu().contiguous()
-                    for k, v in state_dict.items()},
+                    for k, v in state_dict.items()
+                    if not k.startswith(drop)},
         meta=dict(
             config=name,
             method=method,

@@ -1,4 +1,6 @@
 """FuturePredictionDetector: clip splitting, scores and the GAN train step."""
+import os.path as osp
+
 import numpy as np
 import pytest
 import torch
@@ -132,3 +134,26 @@ def test_optim_wrapper_dict_needs_named_wrappers():
         g=OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1)))
     with pytest.raises(KeyError, match="'generator' and 'discriminator'"):
         model.train_step(_batch(), wrappers)
+
+
+def test_published_checkpoints_leave_the_discriminator_out(tmp_path):
+    from mmengine.config import Config
+
+    from cbad.utils.publish import publish_checkpoint
+    cfg_path = osp.join(osp.dirname(osp.dirname(osp.dirname(
+        osp.abspath(__file__)))), 'configs', 'futurepred',
+        'futurepred_synthetic.py')
+    model = MODELS.build(Config.fromfile(cfg_path).model)
+    model.threshold.fill_(0.5)
+    ckpt = tmp_path / 'epoch_1.pth'
+    torch.save(dict(state_dict=model.state_dict(), meta={}), ckpt)
+    path = publish_checkpoint(cfg_path, str(ckpt), str(tmp_path / 'zoo'))
+    state = torch.load(path, weights_only=True)['state_dict']
+    assert not any(k.startswith('discriminator.') for k in state)
+    assert any(k.startswith('generator.') for k in state)
+    fresh = MODELS.build(Config.fromfile(cfg_path).model)
+    fresh.load_state_dict(state, strict=True)  # missing D is not an error
+    assert fresh.threshold.item() == 0.5
+    with pytest.raises(RuntimeError, match='generator'):
+        fresh.load_state_dict({k: v for k, v in state.items()
+                               if not k.startswith('generator.')})

@@ -1,7 +1,7 @@
 """Base class of every cbad detector: forward modes, prediction and fitting."""
 from abc import abstractmethod
 from collections import defaultdict
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -24,7 +24,11 @@ class BaseAnomalyDetector(BaseModel):
       :class:`~cbad.engine.hooks.FitDetectorHook`: first
       :meth:`fit_scorers` on the training normals (no-op here; detectors with
       memory banks or prototypes override it), then :meth:`fit_threshold` on
-      the normal validation clips.
+      the normal validation clips;
+    - :attr:`training_only_prefixes`: state-dict prefixes of submodules only
+      training needs (e.g. a GAN discriminator). ``tools/publish_model.py``
+      leaves them out of published checkpoints, and loading a checkpoint
+      without them is not an error, even with ``strict=True``.
 
     Args:
         data_preprocessor (dict, optional): Preprocessor config.
@@ -42,6 +46,19 @@ class BaseAnomalyDetector(BaseModel):
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.thresholder_cfg = thresholder
         self.register_buffer('threshold', torch.tensor(float('nan')))
+        self.register_load_state_dict_post_hook(
+            BaseAnomalyDetector._allow_missing_training_only)
+
+    #: State-dict key prefixes of training-only submodules.
+    training_only_prefixes: Tuple[str, ...] = ()
+
+    @staticmethod
+    def _allow_missing_training_only(module, incompatible_keys) -> None:
+        """Drop missing training-only keys from the load report."""
+        prefixes = getattr(module, 'training_only_prefixes', ())
+        missing = incompatible_keys.missing_keys
+        missing[:] = [k for k in missing if not any(
+            k.startswith(p) or f'.{p}' in k for p in prefixes)]
 
     # ---------------------------------------------------------------- modes
     def forward(self,

@@ -19,6 +19,9 @@ def _set_requires_grad(module: Optional[nn.Module], flag: bool) -> None:
 class FuturePredictionDetector(BaseAnomalyDetector):
     """A generator predicts each frame from the ``T_in`` frames before it.
 
+    Published checkpoints leave the discriminator out (it only trains the
+    generator): see :attr:`training_only_prefixes`.
+
     Frames of normal video are predictable; an anomaly is a frame predicted
     badly (low PSNR). A clip of T frames holds ``K = T - T_in`` prediction
     targets (FFP: T = 5, K = 1). Training (:meth:`train_step`) alternates a
@@ -65,6 +68,8 @@ class FuturePredictionDetector(BaseAnomalyDetector):
         - inputs: (N, C, T, H, W) normalised clips, T > T_in.
         - predict_frame_scores output: (N, T).
     """
+
+    training_only_prefixes = ('discriminator.', )
 
     def __init__(self,
                  generator: dict,
