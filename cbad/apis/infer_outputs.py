@@ -23,7 +23,7 @@ from mmengine.logging import print_log
 
 from cbad.apis.events import EventTracker, find_events
 from cbad.evaluation.functional import roc_auc
-from cbad.evaluation.metrics.frame_table import _json_safe
+from cbad.evaluation.metrics.frame_table import json_safe
 from cbad.visualization import (draw_score_bar, overlay_heatmap,
                                 plot_score_curve, response_maps)
 
@@ -38,7 +38,7 @@ def write_json_atomic(path: str, payload: Dict[str, Any]) -> None:
     reader (or a crash) never sees a half-written file. NaN -> null."""
     tmp = f'{path}.{os.getpid()}.tmp'
     with open(tmp, 'w') as f:
-        json.dump(_json_safe(payload), f, indent=2, allow_nan=False)
+        json.dump(json_safe(payload), f, indent=2, allow_nan=False)
         f.write('\n')
     os.replace(tmp, path)
 

@@ -33,7 +33,7 @@ from mmengine.config import Config
 from mmengine.dataset import Compose
 
 from cbad.datasets.clip_index import build_clip_index
-from cbad.datasets.sources.base import FrameSource, stack_frames
+from cbad.datasets.sources.base import FrameSource
 from cbad.evaluation.functional import clip_to_frame_scores
 from cbad.models.detectors.contrastive_detector import (SEQUENCE_TERMS,
                                                        ContrastiveDetector)
@@ -131,7 +131,6 @@ class FramePreprocessor:
                     f'{frame.shape} but the first frame was '
                     f'{self.frame_shape}; every frame of one input must '
                     'have the same size.')
-        stack_frames(frames, range(len(frames)), self.name)
         self.frames_seen += len(frames)
         packed = self.pipeline(dict(
             source=_ArraySource(frames, self.name),

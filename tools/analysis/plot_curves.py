@@ -10,7 +10,7 @@ validation records) are skipped for that key.
 
 Example::
 
-    python tools/analysis/plot_curves.py /work/runs/cbad_cpu_s0 \
+    python tools/analysis/plot_curves.py work_dirs/cbad_ped2_cpu \
         --keys loss loss_ins loss_pro loss_tem \
         --out docs/_static/training_curves_ped2.png
 """

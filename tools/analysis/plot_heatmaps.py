@@ -12,7 +12,8 @@ labels choose what to *display*, nothing else.
 Example::
 
     CBAD_DATA_ROOT=../shared/datasets python tools/analysis/plot_heatmaps.py \
-        configs/cbad/cbad_ped2_cpu.py /work/runs/cbad_cpu_s0/epoch_16.pth \
+        configs/cbad/cbad_ped2_cpu.py \
+        model_zoo/cbad/cbad_ped2_cpu_20261128-d62e5b08.pth \
         --video 01 --out docs/_static/heatmaps_ped2.png
 """
 import argparse

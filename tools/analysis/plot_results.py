@@ -9,12 +9,11 @@ area under it in the legend (the headline ``auc_micro``).
 
 Example::
 
-    python tools/analysis/plot_results.py /work/runs/zoo_convae_ped2 \
-        /work/runs/zoo_memae_ped2 --names Conv-AE MemAE \
+    python tools/analysis/plot_results.py results/convae_ped2 \
+        results/memae_ped2 --names Conv-AE MemAE \
         --out-prf prf.png --out-roc roc.png
 """
 import argparse
-import csv
 import json
 import os.path as osp
 import sys
@@ -31,31 +30,12 @@ import numpy as np  # noqa: E402
 
 from cbad.evaluation.functional import (roc_auc, roc_curve,  # noqa: E402
                                         window_labels)
+from cbad.evaluation.metrics.frame_table import (  # noqa: E402
+    output_paths, read_frame_scores)
 
 #: metrics.json keys of the bars and their labels.
 PRF_KEYS = (('seg_precision', 'precision'), ('seg_recall', 'recall'),
             ('seg_f1', 'F1'))
-
-
-def read_frame_scores(path: str) -> Dict[str, Tuple[np.ndarray, np.ndarray]]:
-    """Per video, the scores and 0/1 labels of a frame_scores.csv.
-
-    Raises:
-        ValueError: If the file has no labelled frame.
-    """
-    videos: Dict[str, Tuple[list, list]] = {}
-    with open(path, newline='') as f:
-        for row in csv.DictReader(f):
-            if row.get('label', '') != '':  # unlabelled frames: no ROC
-                scores, labels = videos.setdefault(row['video'], ([], []))
-                scores.append(float(row['score']))
-                labels.append(int(row['label']))
-    if not videos:
-        raise ValueError(f'{path} has no labelled frame (columns '
-                         'video,frame,score,label with 0/1 labels); the ROC '
-                         'needs a labelled test split.')
-    return {name: (np.asarray(s), np.asarray(lab))
-            for name, (s, lab) in videos.items()}
 
 
 def read_result_dir(out_dir: str) -> Tuple[dict, dict, Dict[str, tuple]]:
@@ -67,8 +47,7 @@ def read_result_dir(out_dir: str) -> Tuple[dict, dict, Dict[str, tuple]]:
         FileNotFoundError: If a file is missing.
         KeyError: If metrics.json lacks a segment P/R/F1 key.
     """
-    paths = dict(json=osp.join(out_dir, 'metrics.json'),
-                 csv=osp.join(out_dir, 'frame_scores.csv'))
+    paths = output_paths(out_dir)
     missing = [p for p in paths.values() if not osp.isfile(p)]
     if missing:
         raise FileNotFoundError(

@@ -8,14 +8,15 @@ import json
 import math
 import os.path as osp
 from collections import OrderedDict
-from typing import Dict, List, NamedTuple, Optional, Sequence
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
 from cbad.evaluation.functional import clip_to_frame_scores
 
 __all__ = ['VideoFrames', 'drop_duplicate_records', 'records_to_frames',
-           'write_frame_scores_csv', 'write_metrics_json', 'output_paths']
+           'write_frame_scores_csv', 'read_frame_scores', 'json_safe',
+           'write_metrics_json', 'output_paths']
 
 
 class VideoFrames(NamedTuple):
@@ -115,12 +116,33 @@ def write_frame_scores_csv(path: str,
                 writer.writerow([name, i, repr(float(score)), label])
 
 
-def _json_safe(value):
+def read_frame_scores(path: str) -> Dict[str, Tuple[np.ndarray, np.ndarray]]:
+    """Per video, the scores and 0/1 labels of a frame_scores.csv.
+
+    Raises:
+        ValueError: If the file has no labelled frame.
+    """
+    videos: Dict[str, Tuple[list, list]] = {}
+    with open(path, newline='') as f:
+        for row in csv.DictReader(f):
+            if row.get('label', '') != '':  # unlabelled frames: no ROC
+                scores, labels = videos.setdefault(row['video'], ([], []))
+                scores.append(float(row['score']))
+                labels.append(int(row['label']))
+    if not videos:
+        raise ValueError(f'{path} has no labelled frame (columns '
+                         'video,frame,score,label with 0/1 labels); the ROC '
+                         'needs a labelled test split.')
+    return {name: (np.asarray(s), np.asarray(lab))
+            for name, (s, lab) in videos.items()}
+
+
+def json_safe(value):
     """NaN / inf -> None (strict JSON has no NaN); numpy -> Python."""
     if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -134,7 +156,7 @@ def write_metrics_json(path: str, metrics: dict, protocol: dict,
     payload = dict(metrics=metrics, protocol=protocol)
     payload.update(extra_meta or {})
     with open(path, 'w') as f:
-        json.dump(_json_safe(payload), f, indent=2, allow_nan=False)
+        json.dump(json_safe(payload), f, indent=2, allow_nan=False)
         f.write('\n')
 
 
