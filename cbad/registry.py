@@ -6,11 +6,18 @@ packages whose import registers the node's members; ``tests/test_registry.py``
 imports each of them, so a stale entry fails loudly instead of leaving a
 "not in the registry" error for a user to decode.
 
+The mmengine roots cbad adds nothing to (optimizers, log processors, ...)
+get an empty cbad child too (:data:`RUNTIME_NODES`): with
+``default_scope='cbad'`` mmengine looks for a ``cbad`` node in every tree it
+builds from and, finding none, logs "Failed to search registry with scope
+'cbad' ... This may cause unexpected failure" on each run.
+
 All ``nn.Module`` parts live in one :data:`MODELS` node. The aliases below only
 document intent (``ENCODERS.build`` reads better than ``MODELS.build`` for an
 encoder); class-name suffixes (``*Encoder``, ``*Loss``, ``*Scorer``) keep the
 names unique inside the shared node.
 """
+import mmengine.registry as mmengine_registry
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
@@ -26,8 +33,13 @@ from cbad.utils.registry_hint import with_name_hint
 __all__ = [
     'MODELS', 'ENCODERS', 'FUSIONS', 'AGGREGATORS', 'HEADS', 'LOSSES',
     'SCORERS', 'DETECTORS', 'DATA_PREPROCESSORS', 'DATASETS', 'TRANSFORMS',
-    'DATA_SAMPLERS', 'METRICS', 'HOOKS', 'LOOPS', 'THRESHOLDERS', 'VISUALIZERS'
+    'DATA_SAMPLERS', 'METRICS', 'HOOKS', 'LOOPS', 'THRESHOLDERS',
+    'VISUALIZERS', 'RUNNERS', 'RUNNER_CONSTRUCTORS', 'STRATEGIES',
+    'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS', 'OPTIMIZERS', 'OPTIM_WRAPPERS',
+    'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'EVALUATOR',
+    'TASK_UTILS', 'VISBACKENDS', 'LOG_PROCESSORS', 'INFERENCERS', 'FUNCTIONS'
 ]
+
 
 def _build_with_hint(cfg, registry, default_args=None):
     """mmengine's ``build_from_cfg`` whose "not in the registry" error also
@@ -100,3 +112,33 @@ THRESHOLDERS = Registry(
     scope='cbad',
     build_func=_build_with_hint,
     locations=['cbad.evaluation.thresholders'])
+
+
+def _empty_child(root: Registry) -> Registry:
+    """A cbad node under an mmengine root that cbad adds no members to; it
+    inherits the root's build function and finds the root's members."""
+    return Registry(root.name, parent=root, scope='cbad')
+
+
+# See the module docstring: without these, mmengine warns on every run.
+RUNNERS = _empty_child(mmengine_registry.RUNNERS)
+RUNNER_CONSTRUCTORS = _empty_child(mmengine_registry.RUNNER_CONSTRUCTORS)
+STRATEGIES = _empty_child(mmengine_registry.STRATEGIES)
+MODEL_WRAPPERS = _empty_child(mmengine_registry.MODEL_WRAPPERS)
+WEIGHT_INITIALIZERS = _empty_child(mmengine_registry.WEIGHT_INITIALIZERS)
+OPTIMIZERS = _empty_child(mmengine_registry.OPTIMIZERS)
+OPTIM_WRAPPERS = _empty_child(mmengine_registry.OPTIM_WRAPPERS)
+OPTIM_WRAPPER_CONSTRUCTORS = _empty_child(
+    mmengine_registry.OPTIM_WRAPPER_CONSTRUCTORS)
+PARAM_SCHEDULERS = _empty_child(mmengine_registry.PARAM_SCHEDULERS)
+EVALUATOR = _empty_child(mmengine_registry.EVALUATOR)
+TASK_UTILS = _empty_child(mmengine_registry.TASK_UTILS)
+VISBACKENDS = _empty_child(mmengine_registry.VISBACKENDS)
+LOG_PROCESSORS = _empty_child(mmengine_registry.LOG_PROCESSORS)
+INFERENCERS = _empty_child(mmengine_registry.INFERENCERS)
+FUNCTIONS = _empty_child(mmengine_registry.FUNCTIONS)
+RUNTIME_NODES = (RUNNERS, RUNNER_CONSTRUCTORS, STRATEGIES, MODEL_WRAPPERS,
+                 WEIGHT_INITIALIZERS, OPTIMIZERS, OPTIM_WRAPPERS,
+                 OPTIM_WRAPPER_CONSTRUCTORS, PARAM_SCHEDULERS, EVALUATOR,
+                 TASK_UTILS, VISBACKENDS, LOG_PROCESSORS, INFERENCERS,
+                 FUNCTIONS)

@@ -25,8 +25,8 @@ from mmengine.runner import Runner  # noqa: E402
 from cbad.engine.hooks import FitDetectorHook  # noqa: E402
 from cbad.utils import (allow_full_pickle_checkpoints,  # noqa: E402
                         register_all_modules)
+from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 from cbad.utils.launch import prepare_cfg  # noqa: E402
-from cbad.utils.registry_hint import with_name_hint  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -43,6 +43,7 @@ def parse_args() -> argparse.Namespace:
                         help='allow a full unpickle of the checkpoint')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys')
+    add_debug_argument(parser)
     return parser.parse_args()
 
 
@@ -71,5 +72,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    with with_name_hint():
-        main()
+    sys.exit(run_cli(main))

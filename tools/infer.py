@@ -9,15 +9,19 @@ Examples::
     python tools/infer.py clip.mp4 --config configs/convae/convae_ped2.py \\
         --checkpoint work_dirs/convae_ped2/epoch_25.pth --out-dir out/clip
 
-INPUT is a video file, a folder of frames, a camera index, a stream URL
-(``rtsp://...``) or a folder of videos (one output folder each, plus
-``summary.json``). Writes ``scores.csv``, ``events.json``,
-``score_curve.png`` and, with ``--save-video``, ``annotated.mp4`` (see
-docs/get_started.md, "Run a model on your own footage").
+INPUT is a video file, a folder of frames, a camera index (digits that
+name no existing file or folder), a stream URL (``rtsp://...``) or a folder
+of videos (one output folder each, plus ``summary.json``). Writes
+``scores.csv``, ``events.json``, ``score_curve.png`` and, with
+``--save-video``, ``annotated.mp4`` (see docs/get_started.md, "Run a model
+on your own footage"). Nothing is written before the input delivered a
+frame; then an earlier run's outputs in OUT_DIR move to
+``OUT_DIR/previous_run/``.
 
 Exit codes: 0 done; 2 bad input (unreadable file, frames of mixed sizes,
-...); 3 a live stream dropped for good; 130 interrupted (Ctrl-C). On every
-error the frames read before it are scored and all outputs are written,
+labels that are not one per frame, ...); 3 a live stream dropped for good;
+130 interrupted (Ctrl-C); 143 terminated (SIGTERM). On every error the
+frames read before it are scored and all outputs are written,
 ``events.json`` with ``"finished": false`` and the error.
 """
 import argparse
@@ -28,9 +32,10 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from cbad.apis import (resolve_config_and_checkpoint,  # noqa: E402
                        run_inference)
+from cbad.apis.infer import Terminated, sigterm_as_interrupt  # noqa: E402
 from cbad.apis.inference import init_detector  # noqa: E402
 from cbad.utils import allow_full_pickle_checkpoints  # noqa: E402
-from cbad.utils.registry_hint import with_name_hint  # noqa: E402
+from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 
 
 def _bounded(kind: type, low: float, strict: bool = False):
@@ -57,8 +62,9 @@ def parse_args() -> argparse.Namespace:
         'fitted detector; write scores.csv, events.json, score_curve.png '
         '(and annotated.mp4).')
     parser.add_argument(
-        'input', help='video file, folder of frames, camera index (0), '
-        'stream URL (rtsp://...), or a folder of videos')
+        'input', help='video file, folder of frames, camera index (0; '
+        'digits that name no existing path), stream URL (rtsp://...), or '
+        'a folder of videos')
     model = parser.add_argument_group('model (a zoo name, or both files)')
     model.add_argument('--model', help='model-zoo name, e.g. convae_ped2')
     model.add_argument('--config', help='config file')
@@ -69,7 +75,10 @@ def parse_args() -> argparse.Namespace:
         '--trust-checkpoint', action='store_true',
         help='allow a full unpickle of the checkpoint (runs code; only for '
         'files you trust)')
-    parser.add_argument('--out-dir', required=True, help='output folder')
+    parser.add_argument(
+        '--out-dir', required=True, help='output folder (an earlier run\'s '
+        'outputs in it are moved to OUT_DIR/previous_run/ once this run has '
+        'a frame to score)')
     parser.add_argument('--device', default='cpu', help='default: cpu')
     parser.add_argument(
         '--offline', action='store_true',
@@ -81,8 +90,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--merge-gap', type=float, default=0.0, metavar='SEC',
                         help='merge events at most SEC apart (default 0)')
     parser.add_argument(
-        '--labels', metavar='FILE', help='per-frame 0/1 ground truth (.npy '
-        'or text): shaded in the plot, frame AUC in events.json')
+        '--labels', metavar='FILE', help='per-frame 0/1 ground truth (.npy, '
+        'or text separated by commas, spaces or newlines), one per frame: '
+        'shaded in the plot, frame AUC in events.json')
     parser.add_argument(
         '--save-video', action='store_true',
         help='write annotated.mp4: score bar and response map per frame '
@@ -111,6 +121,7 @@ def parse_args() -> argparse.Namespace:
         '--max-reconnects', type=_bounded(int, 0), metavar='M',
         help='live sources: reconnects allowed over the whole run; the '
         'next drop stops it (default 10 x --reconnect)')
+    add_debug_argument(parser)
     args = parser.parse_args()
     if (args.model is None) == (args.config is None):
         parser.error('give --model ZOO_NAME, or --config CONFIG with '
@@ -136,35 +147,39 @@ def main() -> int:
         return 2
     model = init_detector(config, checkpoint, device=args.device)
     try:
-        summary = run_inference(
-            model, model.cfg, args.input, args.out_dir, offline=args.offline,
-            min_duration=args.min_duration, merge_gap=args.merge_gap,
-            labels=args.labels, save_video=args.save_video,
-            heatmap=not args.no_heatmap, fps=args.fps, chunk=args.chunk,
-            status_every=args.status_every, reconnect=args.reconnect,
-            max_reconnects=args.max_reconnects,
-            meta=dict(model=args.model, config=config,
-                      checkpoint=checkpoint))
-    except KeyboardInterrupt:
-        print('interrupted' + _written(args.out_dir), file=sys.stderr)
-        return 130
+        with sigterm_as_interrupt():  # kill / a service manager: as Ctrl-C
+            summary = run_inference(
+                model, model.cfg, args.input, args.out_dir,
+                offline=args.offline,
+                min_duration=args.min_duration, merge_gap=args.merge_gap,
+                labels=args.labels, save_video=args.save_video,
+                heatmap=not args.no_heatmap, fps=args.fps, chunk=args.chunk,
+                status_every=args.status_every, reconnect=args.reconnect,
+                max_reconnects=args.max_reconnects,
+                meta=dict(model=args.model, config=config,
+                          checkpoint=checkpoint))
+    except KeyboardInterrupt as err:
+        sigterm = isinstance(err, Terminated)
+        print('interrupted' + (' (SIGTERM)' if sigterm else '') +
+              _written(err), file=sys.stderr)
+        return 143 if sigterm else 130
     except ConnectionError as err:  # before OSError: it is one
-        print(f'error: {err}' + _written(args.out_dir), file=sys.stderr)
+        print(f'error: {err}' + _written(err), file=sys.stderr)
         return 3
     except (ValueError, OSError) as err:  # FileNotFoundError is an OSError
-        print(f'error: {err}' + _written(args.out_dir), file=sys.stderr)
+        print(f'error: {err}' + _written(err), file=sys.stderr)
         return 2
     print(format_summary(summary, args.out_dir))
     return 0
 
 
-def _written(out_dir: str) -> str:
-    """Where the outputs of a run that stopped early are, if it wrote any."""
-    for name in ('events.json', 'summary.json'):
-        if osp.isfile(osp.join(out_dir, name)):
-            return (f'\nthe frames read before it are scored: see '
-                    f'{osp.join(out_dir, name)} ("finished": false)')
-    return ''
+def _written(error: BaseException) -> str:
+    """Where this run's outputs are, if it wrote any before ``error``
+    (run_inference sets ``error.outputs``); never an earlier run's files."""
+    path = getattr(error, 'outputs', None)
+    if path is None:
+        return '\nthis run wrote no output'
+    return f'\nwhat was scored is kept: see {path}'
 
 
 def format_summary(summary: dict, out_dir: str) -> str:
@@ -194,5 +209,4 @@ def format_summary(summary: dict, out_dir: str) -> str:
 
 
 if __name__ == '__main__':
-    with with_name_hint():
-        sys.exit(main())
+    sys.exit(run_cli(main))

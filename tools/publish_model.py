@@ -18,6 +18,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from cbad.utils import allow_full_pickle_checkpoints  # noqa: E402
+from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 from cbad.utils.publish import publish_checkpoint  # noqa: E402
 
 
@@ -34,6 +35,7 @@ def parse_args() -> argparse.Namespace:
         'for files you trust); the output is weights-only either way')
     parser.add_argument(
         '--date', help='YYYYMMDD to put in the name (default: today)')
+    add_debug_argument(parser)
     return parser.parse_args()
 
 
@@ -47,4 +49,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_cli(main))

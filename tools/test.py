@@ -11,6 +11,16 @@ weights), and a zoo name alone stands for its config and weights
 
 ``--out-dir`` writes ``X/frame_scores.csv`` (video,frame,score,label) and
 ``X/metrics.json`` (numbers, protocol flags, config name, checkpoint sha256).
+
+The checkpoint must fit the config's model exactly (only training-only
+submodules such as FFP's discriminator may be absent) and hold the fitted
+threshold/scorers; otherwise nothing is tested and the tool exits with
+status 1. ``--fit-if-missing`` fits a checkpoint without them on the
+config's normal training/validation data first (``metrics.json`` then says
+``"fitted_at_test": true``); ``tools/fit.py`` writes a fitted copy instead.
+``X`` is created and checked before any data or model is loaded; if
+``frame_scores.csv`` cannot be written, ``metrics.json`` still is (the error
+under ``output_errors``) and the tool exits with status 1.
 """
 import argparse
 import os
@@ -23,11 +33,15 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from cbad.apis import resolve_config_and_checkpoint  # noqa: E402
+from cbad.apis.inference import init_detector  # noqa: E402
+from cbad.registry import DATASETS  # noqa: E402
 from cbad.utils import (allow_full_pickle_checkpoints,  # noqa: E402
                         register_all_modules)
+from cbad.utils.checkpoint import CheckpointMismatchError  # noqa: E402
+from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 from cbad.utils.launch import prepare_cfg  # noqa: E402
-from cbad.utils.registry_hint import with_name_hint  # noqa: E402
-from cbad.utils.report import file_sha256, format_metrics  # noqa: E402
+from cbad.utils.report import (file_sha256, format_metrics,  # noqa: E402
+                               prepare_out_dir)
 
 
 def parse_args() -> argparse.Namespace:
@@ -48,6 +62,18 @@ def parse_args() -> argparse.Namespace:
         help='allow a full unpickle of the checkpoint (runs code; only for '
         'files you trust)')
     parser.add_argument(
+        '--fit-if-missing',
+        action='store_true',
+        help='fit the threshold/scorers of a checkpoint that lacks them on '
+        "the config's normal training/validation data before testing "
+        '(default: refuse it; tools/fit.py writes a fitted copy)')
+    parser.add_argument(
+        '--check-frames',
+        action='store_true',
+        help='decode every test frame before loading the model, so a '
+        'corrupt frame fails at once with every bad file named (default: '
+        'it fails when scoring reaches it)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -58,6 +84,7 @@ def parse_args() -> argparse.Namespace:
         default='none',
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_debug_argument(parser)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
@@ -70,6 +97,38 @@ def _repo_relative(path: str) -> str:
     root = osp.dirname(osp.dirname(osp.abspath(__file__)))
     full = osp.abspath(path)
     return osp.relpath(full, root) if full.startswith(root + os.sep) else path
+
+
+def _check_checkpoint(cfg: Config, config: str, checkpoint: str,
+                      fit_if_missing: bool) -> bool:
+    """Refuse a checkpoint that does not fit the config's model, or that is
+    not fitted unless ``fit_if_missing``; returns whether it is fitted.
+
+    mmengine's runner loads ``load_from`` with ``strict=False``, so the
+    checkpoint is first loaded strictly into a model of its own.
+    """
+    try:
+        fitted = init_detector(cfg, checkpoint).is_fitted
+    except CheckpointMismatchError as err:
+        raise SystemExit(f'error: {err}') from None
+    if fitted:
+        return True
+    if not fit_if_missing:
+        raise SystemExit(
+            f'error: {checkpoint} has no fitted threshold/scorers (an epoch '
+            'before the last, or saved before fitting), so it was not '
+            f'tested. Fit it with `tools/fit.py {config} {checkpoint} --out '
+            'FITTED.pth` and test FITTED.pth, or pass --fit-if-missing to '
+            "fit it now on this config's normal training/validation data.")
+    hooks = list(cfg.get('custom_hooks') or [])
+    fit_hooks = [h for h in hooks if h.get('type') == 'FitDetectorHook']
+    if not fit_hooks:
+        fit_hooks = [dict(type='FitDetectorHook')]
+        hooks += fit_hooks
+    for hook in fit_hooks:
+        hook['fit_at_test_if_missing'] = True
+    cfg.custom_hooks = hooks
+    return False
 
 
 def main() -> None:
@@ -87,29 +146,44 @@ def main() -> None:
               f'           checkpoint {checkpoint}')
     if not osp.isfile(checkpoint):
         raise SystemExit(f'Checkpoint not found: {checkpoint}')
+    if args.out_dir is not None:  # before any data or model is loaded
+        try:
+            prepare_out_dir(args.out_dir)
+        except OSError as err:
+            raise SystemExit(f'--out-dir: {err}') from None
     cfg = Config.fromfile(config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     cfg = prepare_cfg(cfg, config, args.launcher, args.work_dir)
     cfg.load_from = checkpoint
     cfg.resume = False
+    if args.check_frames:  # before the model is even built
+        DATASETS.build(
+            dict(cfg.test_dataloader.dataset, check_frames=True, pipeline=[]))
+    fitted = _check_checkpoint(cfg, config, checkpoint, args.fit_if_missing)
     evaluator = cfg.test_evaluator
     evaluator['extra_meta'] = dict(
         config=osp.splitext(osp.basename(config))[0],
         config_path=_repo_relative(config),
         checkpoint=osp.basename(checkpoint),
-        checkpoint_sha256=file_sha256(checkpoint))
+        checkpoint_sha256=file_sha256(checkpoint),
+        fitted_at_test=not fitted)
     if args.out_dir is not None:
         evaluator['out_dir'] = args.out_dir
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
     if runner.rank == 0:
         print(format_metrics(metrics, title=osp.basename(config)))
+        failed = [error for metric in runner.test_loop.evaluator.metrics
+                  for error in getattr(metric, 'output_errors', [])]
+        if failed:  # metrics.json was written, these errors in it
+            raise SystemExit('error: could not write ' + '; '.join(failed)
+                             + '\n(the metrics above are in metrics.json, '
+                             'with this error under "output_errors")')
         if args.out_dir is not None:
             print(f'wrote {osp.join(args.out_dir, "frame_scores.csv")} and '
                   f'{osp.join(args.out_dir, "metrics.json")}')
 
 
 if __name__ == '__main__':
-    with with_name_hint():
-        main()
+    sys.exit(run_cli(main))

@@ -18,8 +18,8 @@ from mmengine.runner import Runner  # noqa: E402
 
 from cbad.utils import (allow_full_pickle_checkpoints,  # noqa: E402
                         register_all_modules)
+from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 from cbad.utils.launch import prepare_cfg  # noqa: E402
-from cbad.utils.registry_hint import with_name_hint  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -49,6 +49,7 @@ def parse_args() -> argparse.Namespace:
         help='allow a full unpickle of --resume/load_from checkpoints (runs '
         'code; only for files you trust)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_debug_argument(parser)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
@@ -75,5 +76,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    with with_name_hint():
-        main()
+    sys.exit(run_cli(main))

@@ -11,7 +11,8 @@ spec                    kind                             total    timestamp
 ``clip.mp4``            any file ``cv2.VideoCapture``    count    index / fps
                         opens (mp4, avi, mkv, ...)
 ``frames/``             folder of images, natural order  count    index / fps
-``0``                   camera index (digits)            None     since start
+``0``                   camera index (digits, no such    None     since start
+                        path exists)
 ``rtsp://...``          stream URL (has ``://``)         None     since start
 ``http://.../a.mp4``    URL whose capture reports a      count    index / fps
                         frame count (a file)
@@ -282,7 +283,9 @@ def open_input(spec: Union[str, int],
 
     Args:
         spec (str | int): A video file, a folder of frames, a camera index
-            (an int, or a string of digits) or a stream URL (with ``://``).
+            (an int, or a string of digits that names no existing file or
+            folder: Ped2's frame folders are called ``01``, ``02``, ...) or
+            a stream URL (with ``://``).
         fps (float, optional): Frame rate for timestamps; defaults to the
             video's own, :data:`DEFAULT_FPS` for frame folders.
         reconnect (int): Reopen attempts when a live source drops.
@@ -306,8 +309,8 @@ def open_input(spec: Union[str, int],
             is not a positive number.
     """
     check_fps(fps)
-    if isinstance(spec, str) and spec.isdigit():
-        spec = int(spec)
+    if isinstance(spec, str) and spec.isdigit() and not osp.exists(spec):
+        spec = int(spec)  # an existing file or folder "01" wins
     if isinstance(spec, int) or '://' in spec:
         return CaptureInput(spec, fps, reconnect, reconnect_wait,
                             max_reconnects)

@@ -17,14 +17,28 @@ become final:
   and, unless ``heatmap=False``, the detector's response map.
 
 Any error while reading (a frame of another size, an unreadable image, a
-dropped stream, Ctrl-C) stops the reading; the frames read so far are still
-scored and every file written, then the error is raised again. A folder of
-video files gives one subfolder per video and a ``summary.json``.
+dropped stream, Ctrl-C, SIGTERM within :func:`sigterm_as_interrupt`) stops
+the reading; the frames read so far are still scored and every file
+written, then the error is raised again, its ``outputs`` attribute the path
+of the ``events.json`` (``summary.json``) this run wrote, or None. The last
+frames of an input that stopped early are scored as if it ended there; a
+longer input may score them otherwise, so ``events.json`` marks them
+(``frames_scored_as_end``, ``"partial": true`` on the events they touch).
+
+Nothing is written into ``out_dir`` before the input delivered a frame the
+model takes: a run that fails before leaves the folder as it was. Then the
+outputs of an earlier run there are moved to ``out_dir/previous_run/``
+(replacing what that held), never mixed with the new ones nor deleted by a
+run that fails. A folder of video files gives one subfolder per video and a
+``summary.json``.
 """
+import contextlib
 import logging
 import math
 import os
 import os.path as osp
+import signal
+import threading
 import time
 from collections import deque
 from typing import Any, Dict, List, Optional, Tuple, Union
@@ -36,9 +50,11 @@ from mmengine.logging import print_log
 from tqdm import tqdm
 
 from cbad.apis.events import EventTracker
-from cbad.apis.frame_source import check_fps, list_videos, open_input
+from cbad.apis.frame_source import (FolderInput, check_fps, list_videos,
+                                    open_input)
 from cbad.apis.infer_outputs import (AnnotatedVideo, ScoreLog,
-                                     heatmap_unsupported, load_frame_labels,
+                                     check_label_count, heatmap_unsupported,
+                                     load_frame_labels, move_earlier_outputs,
                                      write_json_atomic)
 from cbad.apis.inference import (STREAM_REDUCES, FramePreprocessor,
                                  StreamingScorer, score_offline,
@@ -122,10 +138,66 @@ def _can_map(model: torch.nn.Module) -> bool:
     return reason is None
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt (see
+    :func:`sigterm_as_interrupt`), so a run stopped by ``kill`` or a service
+    manager finishes its outputs the same way."""
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt():
+    """Within this context, SIGTERM raises :class:`Terminated` in the main
+    thread; :func:`run_inference` then writes every output, as on Ctrl-C,
+    and re-raises it. The previous handler is restored on exit. Elsewhere
+    than the main thread it changes nothing (Python allows handlers only
+    there)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum, frame):
+        raise Terminated('SIGTERM')
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _error_text(error: BaseException) -> str:
+    if isinstance(error, Terminated):
+        return 'interrupted (SIGTERM)'
     if isinstance(error, KeyboardInterrupt):
         return 'interrupted (KeyboardInterrupt)'
     return f'{type(error).__name__}: {error}'
+
+
+def _max_latency(geometry: Dict) -> int:
+    """Frames after which a frame's score no longer depends on what comes
+    next (see :class:`StreamingScorer`): the frames of an input that stops
+    early within this many of its end may score otherwise in a longer
+    input."""
+    steps = 2 if geometry['video_level'] else 1
+    return geometry['clip_len'] + steps * geometry['stride'] - 1
+
+
+def _check_labels(labels: Optional[np.ndarray], source) -> None:
+    """Fail at once when the input's length is known and the labels do not
+    fit it (a frame folder); for a video file whose container announces a
+    count, warn (the count is often an estimate): the check that fails is
+    then the one at the end, on the frames decoded."""
+    if labels is None or source.total is None or source.is_live:
+        return
+    if isinstance(source, FolderInput):
+        check_label_count(labels, source.total,
+                          f'the frame folder {source.spec}')
+    elif len(labels) != source.total:
+        print_log(f'{source.name}: {len(labels)} labels, and the container '
+                  f'announces {source.total} frames; scoring anyway (the '
+                  'count may be an estimate), the labels are checked '
+                  'against the frames decoded at the end.', 'current',
+                  logging.WARNING)
 
 
 class _FrameFlow:
@@ -153,6 +225,7 @@ class _FrameFlow:
             ValueError: On a frame of another size (nothing is added).
         """
         x = self.pre([frame])  # C x 1 x H x W
+        self.log.start()  # outputs begin with a frame the model takes
         self._pending.append((index, timestamp,
                               frame if self.video is not None else None,
                               x[:, 0] if self.heat else None))
@@ -196,6 +269,7 @@ def _infer_one(
     """
     try:  # everything that can fail before the loop: then close the source
         threshold = detector_threshold(model)
+        _check_labels(options['labels'], source)
         geometry = window_geometry(model, cfg)
         scorer = (OfflineScorer if options['offline'] else StreamingScorer)(
             model, geometry)
@@ -210,7 +284,7 @@ def _infer_one(
                 osp.join(out_dir, VIDEO_MP4), source.fps, threshold,
                 model if options['heatmap'] else None,
                 context=geometry['clip_len'], piece=chunk)
-        # last: it opens scores.csv (and closes it if it fails itself)
+        # writes nothing before its start(): at the first frame
         log = ScoreLog(out_dir, threshold, tracker, dict(
             options['meta'], input=str(source.spec), name=source.name,
             fps=source.fps,
@@ -254,6 +328,7 @@ def _infer_one(
                       f'failed too: {_error_text(err)}', 'current',
                       logging.ERROR)
 
+    final_before_end = log.num_frames  # no later frame can change these
     try:
         flow.finish()
     except (Exception, KeyboardInterrupt) as err:
@@ -269,12 +344,21 @@ def _infer_one(
             video_path = video.close()  # None: no frame was written
         except (Exception, KeyboardInterrupt) as err:
             first_error(err, f'closing {video.path}')
-    payload = log.close(None if error is None else _error_text(error),
-                        labels=options['labels'])
+    payload = log.close(
+        None if error is None else _error_text(error),
+        labels=options['labels'],
+        scored_as_end_from=max(final_before_end,
+                               log.num_frames - _max_latency(geometry)),
+        interrupted=isinstance(error, KeyboardInterrupt))
+    if error is None and log.labels_error is not None:
+        error = ValueError(f'{source.name}: {log.labels_error}')
+    elif error is not None:
+        print_log(f'{source.name}: stopped early; ' + (
+            f'{out_dir} holds the {log.num_frames} frames scored. '
+            if log.started else f'nothing was written to {out_dir}. ') +
+            _error_text(error), 'current', logging.WARNING)
     if error is not None:
-        print_log(f'{source.name}: stopped early; {out_dir} holds the '
-                  f'{log.num_frames} frames scored. {_error_text(error)}',
-                  'current', logging.WARNING)
+        error.outputs = log.json_path if log.started else None
     return dict(payload, max_score=log.max_score if log.num_frames else None,
                 frames_per_s=log.num_frames / max(elapsed, 1e-9),
                 video=video_path), error
@@ -294,9 +378,9 @@ def _infer_folder(model: torch.nn.Module, cfg: Config, folder: str,
     if options['labels'] is not None:
         raise ValueError('labels are per frame of one input; they cannot '
                          f'apply to the folder of videos {folder}.')
-    os.makedirs(out_dir, exist_ok=True)
     videos: Dict[str, Dict[str, Any]] = {}
     summary = dict(options['meta'], input=folder, videos=videos)
+    summary_path = osp.join(out_dir, SUMMARY_JSON)
     for file in list_videos(folder):
         name = osp.splitext(file)[0]
         name = file if name in videos else name  # a.mp4 and a.avi
@@ -310,21 +394,29 @@ def _infer_folder(model: torch.nn.Module, cfg: Config, folder: str,
             result, error = _infer_one(model, cfg, source, sub_dir, options)
         except Exception as err:  # could not open: the next video runs
             error = err
+        written = error is None or getattr(error, 'outputs', None)
         videos[name] = dict(frames=result['num_frames'],
                             events=len(result['events']),
                             max_score=result['max_score'],
-                            finished=error is None, out_dir=sub_dir)
+                            finished=error is None,
+                            out_dir=sub_dir if written else None)
         if error is not None:
             videos[name]['error'] = _error_text(error)
-        write_json_atomic(osp.join(out_dir, SUMMARY_JSON), summary)
+        if len(videos) == 1:  # the earlier run's summary: aside
+            os.makedirs(out_dir, exist_ok=True)
+            move_earlier_outputs(out_dir, (SUMMARY_JSON, ))
+        write_json_atomic(summary_path, summary)
         if isinstance(error, KeyboardInterrupt):
+            error.outputs = summary_path
             raise error
     failed = [name for name, video in videos.items() if not video['finished']]
     if failed:
-        raise ValueError(
+        error = ValueError(
             f'{len(failed)} of {len(videos)} videos in {folder} stopped '
             f'early ({", ".join(failed)}); their errors are in '
-            f'{osp.join(out_dir, SUMMARY_JSON)}.')
+            f'{summary_path}.')
+        error.outputs = summary_path
+        raise error
     return summary
 
 
@@ -370,7 +462,11 @@ def run_inference(model: torch.nn.Module,
         merge_gap (float): Merge events at most this many seconds apart.
             Defaults to 0.0.
         labels (str | array, optional): Per-frame 0/1 ground truth
-            (``.npy`` or text file) for the plot and ``frame_auc``.
+            (``.npy``, or text with the values separated by commas, spaces
+            or newlines) for the plot and ``frame_auc``: one per frame of
+            the input. Checked at once for a frame folder; for a video file
+            or a stream, once it ended (the scores are written first; a
+            video's announced frame count only gives an early warning).
         save_video (bool): Write ``annotated.mp4``. Defaults to False.
         heatmap (bool): With ``save_video``, overlay response maps; they
             cost a backward pass (Grad-CAM) or a reconstruction per frame.
@@ -402,10 +498,18 @@ def run_inference(model: torch.nn.Module,
         FileNotFoundError, ValueError: For an input that cannot be read
             (at once, or after writing the outputs of the frames before),
             and at once for bad arguments (``chunk`` < 1, ``fps`` <= 0,
-            labels that are not 0/1).
+            labels that are not 0/1, or not one per frame of a frame
+            folder); after writing every output for labels that are not
+            one per frame of a video or stream.
         ConnectionError: When a live stream dropped for good (outputs
             written).
-        KeyboardInterrupt: Re-raised after writing the outputs.
+        KeyboardInterrupt: Re-raised after writing the outputs (also
+            :class:`Terminated`, for SIGTERM within
+            :func:`sigterm_as_interrupt`).
+
+        An error raised after the input was opened has an attribute
+        ``outputs``: the ``events.json`` (``summary.json``) this run wrote,
+        or None when it wrote nothing.
     """
     cfg = cfg if cfg is not None else model.cfg
     # fail, or decide, before opening anything

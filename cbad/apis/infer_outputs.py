@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import os.path as osp
+import re
 import warnings
 from collections import deque
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
@@ -31,6 +32,11 @@ SCORES_CSV = 'scores.csv'
 EVENTS_JSON = 'events.json'
 CURVE_PNG = 'score_curve.png'
 CSV_HEADER = ('frame', 'timestamp', 'score', 'is_anomalous')
+#: What one run writes into its folder (moved aside by the next run).
+RUN_FILES = (SCORES_CSV, EVENTS_JSON, CURVE_PNG, 'annotated.mp4',
+             'annotated.avi')
+#: Subfolder that keeps the outputs a new run replaced.
+PREVIOUS_RUN = 'previous_run'
 
 
 def write_json_atomic(path: str, payload: Dict[str, Any]) -> None:
@@ -43,20 +49,56 @@ def write_json_atomic(path: str, payload: Dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def _read_label_text(path: str) -> np.ndarray:
+    """The numbers of a text file, separated by commas, spaces, tabs or
+    newlines (any mix)."""
+    with open(path) as f:
+        tokens = [t for t in re.split(r'[\s,;]+', f.read()) if t]
+    if not tokens:
+        raise ValueError(f'{path} holds no labels; expected one 0/1 per '
+                         'frame, separated by commas, spaces or newlines.')
+    values = []
+    for index, token in enumerate(tokens):
+        try:
+            values.append(float(token))
+        except ValueError:
+            raise ValueError(
+                f'{path}: value {index} is {token!r}, not a number; expected '
+                'one 0/1 per frame, separated by commas, spaces or newlines '
+                '(or a .npy array).') from None
+    return np.asarray(values)
+
+
 def load_frame_labels(labels: Union[str, Sequence[int]]) -> np.ndarray:
-    """Per-frame 0/1 labels from a ``.npy`` or text file, or an array.
+    """Per-frame 0/1 labels from a ``.npy`` file, a text file (values
+    separated by commas, spaces or newlines, in any mix) or an array.
 
     Raises:
-        ValueError: If a value is not 0 or 1.
+        ValueError: If the file holds no value, or one that is not 0 or 1.
     """
+    source = labels if isinstance(labels, str) else 'labels'
     if isinstance(labels, str):
         labels = (np.load(labels) if labels.endswith('.npy') else
-                  np.loadtxt(labels, ndmin=1))
+                  _read_label_text(labels))
     labels = np.asarray(labels).ravel()
     if not np.isin(labels, (0, 1)).all():
-        raise ValueError(f'labels must be 0 (normal) / 1 (abnormal) per '
-                         f'frame, found values {np.unique(labels)[:10]}.')
+        raise ValueError(f'{source}: labels must be 0 (normal) / 1 '
+                         '(abnormal) per frame, found values '
+                         f'{np.unique(labels)[:10]}.')
     return labels.astype(np.int64)
+
+
+def check_label_count(labels: np.ndarray, num_frames: int,
+                      what: str) -> None:
+    """Raise when there is not one label per frame.
+
+    Raises:
+        ValueError: Naming both lengths.
+    """
+    if len(labels) != num_frames:
+        raise ValueError(
+            f'{len(labels)} labels for the {num_frames} frames of {what}: '
+            'give one 0/1 label per frame of this input.')
 
 
 def read_scores_csv(path: str) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -88,6 +130,14 @@ class ScoreLog:
     """``scores.csv`` and ``events.json`` of one input, kept current, and
     ``score_curve.png`` at :meth:`close`.
 
+    Nothing is written before :meth:`start` (called by the first
+    :meth:`add`, or by the caller once the input delivered a frame the
+    model takes): a run that fails before leaves ``out_dir`` as it was. At
+    the start, the outputs of an earlier run found in ``out_dir``
+    (:data:`RUN_FILES`) are moved to ``out_dir/previous_run/`` (replacing
+    what that held), so a new run never mixes its files with an earlier
+    run's, nor deletes the earlier run.
+
     Args:
         out_dir (str): Where both files go (created if missing).
         threshold (float): Frame score > threshold = anomalous.
@@ -98,7 +148,7 @@ class ScoreLog:
 
     def __init__(self, out_dir: str, threshold: float, tracker: EventTracker,
                  header: Dict[str, Any]) -> None:
-        os.makedirs(out_dir, exist_ok=True)
+        self.out_dir = out_dir
         self.csv_path = osp.join(out_dir, SCORES_CSV)
         self.json_path = osp.join(out_dir, EVENTS_JSON)
         self.threshold = threshold
@@ -106,14 +156,42 @@ class ScoreLog:
         self.header = dict(header, threshold=threshold)
         self.num_frames = 0
         self.max_score = float('-inf')
-        self._file = open(self.csv_path, 'w', newline='')
+        self.started = False
+        #: Why the labels given to :meth:`close` were not used, else None.
+        self.labels_error: Optional[str] = None
+        self._state = dict(interrupted=False, frames_scored_as_end=None)
+        self._start_error: Optional[BaseException] = None
+        self._file = None
+
+    def start(self) -> None:
+        """Create the outputs (see the class doc); later calls do nothing,
+        or raise again the error that stopped the first one.
+
+        Raises:
+            OSError: If the folder or a file cannot be written; the earlier
+                run's outputs are then moved back.
+        """
+        if self.started:
+            return
+        if self._start_error is not None:
+            raise self._start_error
+        moved: List[Tuple[str, str]] = []
         try:
-            self._csv = csv.writer(self._file, lineterminator='\n')
-            self._write_row(CSV_HEADER)
-            self.write_json(finished=False)
-        except BaseException:
-            self._file.close()
+            os.makedirs(self.out_dir, exist_ok=True)
+            moved = move_earlier_outputs(self.out_dir, RUN_FILES)
+            self._file = open(self.csv_path, 'w', newline='')
+            try:
+                self._csv = csv.writer(self._file, lineterminator='\n')
+                self._write_row(CSV_HEADER)
+                self.write_json(finished=False)
+            except BaseException:
+                self._file.close()
+                raise
+        except Exception as err:
+            self._start_error = err
+            _restore(self.csv_path, moved)
             raise
+        self.started = True
 
     def _write_row(self, row: Sequence) -> None:
         self._csv.writerow(row)
@@ -122,6 +200,7 @@ class ScoreLog:
     def add(self, frame: int, timestamp: float, score: float) -> None:
         """Log one final frame score; rewrite events.json if an event
         closed."""
+        self.start()
         anomalous = score > self.threshold
         self._write_row([frame, f'{timestamp:.6f}', repr(float(score)),
                          int(anomalous)])
@@ -130,48 +209,95 @@ class ScoreLog:
         if self.tracker.update(frame, timestamp, score, anomalous):
             self.write_json(finished=False)
 
+    def _payload(self, finished: bool, error: Optional[str],
+                 **extra: Any) -> Dict[str, Any]:
+        return dict(self.header, events=self.tracker.events,
+                    num_frames=self.num_frames, finished=finished,
+                    error=error, **self._state, **extra)
+
     def write_json(self, finished: bool, error: Optional[str] = None,
                    **extra: Any) -> Dict[str, Any]:
         """Rewrite events.json with the events so far; return its content."""
-        payload = dict(self.header, events=self.tracker.events,
-                       num_frames=self.num_frames, finished=finished,
-                       error=error, **extra)
+        payload = self._payload(finished, error, **extra)
         write_json_atomic(self.json_path, payload)
         return payload
 
     def close(self, error: Optional[str] = None,
-              labels: Optional[np.ndarray] = None) -> Dict[str, Any]:
+              labels: Optional[np.ndarray] = None,
+              scored_as_end_from: Optional[int] = None,
+              interrupted: bool = False) -> Dict[str, Any]:
         """End of input: close the CSV and the last event, write the final
-        events.json and score_curve.png.
+        events.json and score_curve.png (nothing when :meth:`start` never
+        ran or failed: the content is still returned).
 
         Args:
             error (str, optional): Why the input stopped early; None when
                 it was read to the end.
             labels (np.ndarray, optional): (L,) 0/1 ground truth of the
                 frames: shaded in the plot, and ``frame_auc`` in
-                events.json when both classes occur.
+                events.json when both classes occur. When the input was
+                read to the end, L must be the number of frames scored;
+                after an early stop, L may be larger (the first frames are
+                compared). Otherwise the labels are not used and
+                ``labels_error`` (events.json, and this attribute) says
+                why.
+            scored_as_end_from (int, optional): After an early stop, the
+                first frame whose score used the end-of-input rule (the
+                last windows) although the input had not ended: events.json
+                gets ``frames_scored_as_end: [first, last]`` and every event
+                reaching into them, or still open at the stop, gets
+                ``"partial": true``.
+            interrupted (bool): The stop was Ctrl-C or SIGTERM
+                (``interrupted`` in events.json).
 
         Returns:
             dict: The content of events.json.
         """
-        self._file.close()
-        self.tracker.finish()
+        if self._file is not None:
+            self._file.close()
+        closed = self.tracker.finish()
+        self._state['interrupted'] = bool(interrupted)
+        if (error is not None and scored_as_end_from is not None
+                and scored_as_end_from < self.num_frames):
+            first = max(0, int(scored_as_end_from))
+            self._state['frames_scored_as_end'] = [first,
+                                                   self.num_frames - 1]
+            for event in self.tracker.events:
+                if event['end_frame'] >= first or any(
+                        event is e for e in closed):
+                    event['partial'] = True
+            print_log(f'{self.header["name"]}: frames {first}-'
+                      f'{self.num_frames - 1} were scored as if the input '
+                      'ended there (it stopped early); a complete run may '
+                      'score them differently. events.json marks them '
+                      '(frames_scored_as_end, "partial" events).', 'current',
+                      logging.WARNING)
+        if not self.started:
+            return self._payload(error is None, error)
         name, fps = self.header['name'], self.header['fps']
         _, times, scores = read_scores_csv(self.csv_path)
         extra, truth = {}, []
         if labels is not None:
-            if len(labels) != len(scores):
-                print_log(f'{name}: {len(labels)} labels for {len(scores)} '
-                          'scored frames; comparing the first '
-                          f'{min(len(labels), len(scores))}.', 'current',
-                          logging.WARNING)
-            labels = labels[:len(scores)]
+            if len(labels) != len(scores) and (error is None
+                                               or len(labels) < len(scores)):
+                self.labels_error = (
+                    f'{len(labels)} labels for the {len(scores)} frames '
+                    f'scored{"" if error is None else " before the stop"}: '
+                    'give one 0/1 label per frame of this input (no frame '
+                    'AUC was computed).')
+                extra['labels_error'] = self.labels_error
+                print_log(f'{name}: {self.labels_error}', 'current',
+                          logging.ERROR)
+                labels = None
+            else:
+                labels = labels[:len(scores)]
+        if labels is not None:
             # one rule for ground truth and events: runs of frames over 0.5
             truth = [dict(start_time=times[span['start_frame']],
                           end_time=times[span['end_frame']])
                      for span in find_events(labels, 0.5, fps)]
             if len(np.unique(labels)) == 2:
-                extra['frame_auc'] = roc_auc(scores[:len(labels)], labels)
+                extra['frame_auc'] = roc_auc(scores, labels)
         payload = self.write_json(error is None, error, **extra)
         title = f'{name}: {len(scores)} frames, {len(self.tracker.events)} '
         title += 'events' + (f', frame AUC {extra["frame_auc"]:.3f}'
@@ -180,6 +306,46 @@ class ScoreLog:
                          times, scores, self.threshold, self.tracker.events,
                          truth, title)
         return payload
+
+
+def move_earlier_outputs(out_dir: str,
+                         names: Sequence[str]) -> List[Tuple[str, str]]:
+    """Move the files ``names`` found in ``out_dir`` (an earlier run's) to
+    ``out_dir/previous_run/``, first removing those names there.
+
+    Returns:
+        list[tuple[str, str]]: The (from, to) paths moved.
+    """
+    found = [n for n in names if osp.isfile(osp.join(out_dir, n))]
+    if not found:
+        return []
+    previous = osp.join(out_dir, PREVIOUS_RUN)
+    os.makedirs(previous, exist_ok=True)
+    for name in names:  # no file of the run before that one stays
+        if osp.isfile(osp.join(previous, name)):
+            os.remove(osp.join(previous, name))
+    moved = []
+    for name in found:
+        pair = (osp.join(out_dir, name), osp.join(previous, name))
+        os.replace(*pair)
+        moved.append(pair)
+    print_log(f'{out_dir} held the outputs of an earlier run: moved '
+              f'{", ".join(found)} to {previous}/', 'current')
+    return moved
+
+
+def _restore(created: str, moved: List[Tuple[str, str]]) -> None:
+    """After a failed start: remove what it created, move the earlier
+    outputs back (best effort: the original error is what matters)."""
+    try:
+        if osp.isfile(created):
+            os.remove(created)
+        for source, target in moved:
+            os.replace(target, source)
+    except OSError as err:
+        print_log(f'could not restore the earlier outputs in '
+                  f'{osp.dirname(created)}: {err}', 'current',
+                  logging.ERROR)
 
 
 class AnnotatedVideo:

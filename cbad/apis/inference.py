@@ -39,7 +39,8 @@ from cbad.models.detectors.contrastive_detector import (SEQUENCE_TERMS,
                                                        ContrastiveDetector)
 from cbad.registry import MODELS
 from cbad.utils import register_all_modules
-from cbad.utils.checkpoint import load_checkpoint_file
+from cbad.utils.checkpoint import load_checkpoint_strictly
+from cbad.utils.launch import check_device
 
 #: Clip->frame rules a stream can apply frame by frame.
 STREAM_REDUCES = ('mean', 'max')
@@ -54,29 +55,32 @@ def init_detector(config: Union[str, Config],
     Args:
         config (str | Config): Config file or object.
         checkpoint (str, optional): ``.pth`` file (weights-only loading, see
-            :mod:`cbad.utils.checkpoint`). None keeps the initial weights.
+            :mod:`cbad.utils.checkpoint`), loaded strictly
+            (:func:`~cbad.utils.checkpoint.load_checkpoint_strictly`). None
+            keeps the initial weights.
         device (str): Where the model goes. Defaults to ``'cpu'``.
         cfg_options (dict, optional): Config overrides.
 
     Returns:
         nn.Module: The detector in eval mode, its ``cfg`` attribute set to
         the config.
+
+    Raises:
+        UserInputError: If ``device`` is not available here (checked first).
+        CheckpointMismatchError: If the checkpoint does not fit the model
+            (see :func:`~cbad.utils.checkpoint.load_checkpoint_strictly`).
     """
+    check_device(device)
     register_all_modules()
     cfg = config if isinstance(config, Config) else Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     model = MODELS.build(cfg.model)
     if checkpoint is not None:
-        state = load_checkpoint_file(checkpoint, map_location='cpu')
-        state = state.get('state_dict', state)
-        try:
-            model.load_state_dict(state)
-        except RuntimeError as err:
-            raise RuntimeError(
-                f'{checkpoint} does not fit the model built from '
-                f'{getattr(cfg, "filename", None) or "the config"} '
-                f'(cfg_options={cfg_options}): {err}') from None
+        built = getattr(cfg, 'filename', None) or 'the config'
+        if cfg_options:
+            built += f' (cfg_options={cfg_options})'
+        load_checkpoint_strictly(model, checkpoint, config=built)
     model.cfg = cfg
     return model.to(device).eval()
 

@@ -10,7 +10,6 @@
 The two label sets differ on a few hundred frames; ``label_source`` picks
 one and ``metainfo['label_source']`` records it.
 """
-import os
 import os.path as osp
 from typing import List
 
@@ -18,9 +17,11 @@ import numpy as np
 from mmengine.logging import print_log
 
 from cbad.registry import DATASETS
+from cbad.utils.errors import DataNotFoundError, UserInputError
 from .base_video_dataset import BaseVideoDataset, VideoEntry
 from .labels import load_mat_ranges, ranges_to_labels
-from .sources import VIDEO_EXTENSIONS, natural_key
+from .sources import VIDEO_EXTENSIONS
+from .sources.base import list_folder
 
 _MODULE_DOC = __doc__
 LABEL_SOURCES = ('auto', 'mask', 'mat')
@@ -43,7 +44,7 @@ def load_volume_label(path: str) -> np.ndarray:
     content = loadmat(path)
     if 'volLabel' not in content:
         found = [k for k in content if not k.startswith('__')]
-        raise ValueError(f'{path} has no variable "volLabel" (found {found});'
+        raise UserInputError(f'{path} has no variable "volLabel" (found {found});'
                          ' expected a 1xT cell of pixel masks.')
     masks = np.asarray(content['volLabel']).reshape(-1)
     return np.array([np.any(np.asarray(m)) for m in masks], dtype=np.uint8)
@@ -73,9 +74,8 @@ class AvenueDataset(BaseVideoDataset):
         folder = osp.join(self.data_root, f'{split}ing_videos')
         if not osp.isdir(folder):
             raise self.missing_data_error(f'{folder} is missing.')
-        files = sorted((f for f in os.listdir(folder)
-                        if f.lower().endswith(VIDEO_EXTENSIONS)),
-                       key=natural_key)
+        files = [f for f in list_folder(folder)
+                 if f.lower().endswith(VIDEO_EXTENSIONS)]
         sources = [self.video_file(osp.join(folder, f)) for f in files]
         if split == 'train':
             self.extra_metainfo.update(label_source=None, label_file=None)
@@ -105,7 +105,7 @@ class AvenueDataset(BaseVideoDataset):
         if kind == 'mat':
             ranges = load_mat_ranges(mat_file)
             if len(ranges) != len(sources):
-                raise ValueError(
+                raise UserInputError(
                     f'{mat_file} has ranges for {len(ranges)} videos but '
                     f'{len(sources)} test videos were found; expected one '
                     'entry per test video, in sorted order.')
@@ -119,7 +119,7 @@ class AvenueDataset(BaseVideoDataset):
             path = next((osp.join(mask_dir, n) for n in names
                          if osp.isfile(osp.join(mask_dir, n))), None)
             if path is None:
-                raise FileNotFoundError(
+                raise DataNotFoundError(
                     f'No label mask for test video {source.name!r}: looked '
                     f'for {names} in {mask_dir}.')
             labels.append(load_volume_label(path))

@@ -10,9 +10,13 @@ from mmengine.dataset.base_dataset import force_full_init
 from mmengine.logging import print_log
 
 from cbad.registry import TRANSFORMS
+from cbad.utils.errors import (CorruptDataError, DataNotFoundError,
+                               UserInputError)
+from cbad.utils.random_state import reseed_worker_for_epoch
 from .clip_index import build_clip_index
 from .motion_intensity import attach_motion_groups, check_motion_groups_cfg
 from .sources import FrameFolderSource, FrameSource, VideoFileSource
+from .sources.base import check_link
 
 #: What :meth:`BaseVideoDataset.list_videos` returns per video.
 VideoEntry = Tuple[str, FrameSource, Optional[np.ndarray]]
@@ -73,6 +77,13 @@ class BaseVideoDataset(BaseDataset):
             ``'video'``: one sample per (carved part of a) video holding all
             its frames, for detectors that encode each frame once and pool
             over windows themselves. Defaults to ``'clip'``.
+        check_frame_numbers (bool): Refuse frame folders whose file numbers
+            have gaps or repeats (labels are matched to frames by position,
+            so a missing frame shifts every later label). Defaults to True.
+        check_frames (bool): Decode every frame once while loading, so a
+            corrupt frame fails before any training or scoring, with every
+            bad file named (about 0.5 ms per frame). Otherwise a corrupt
+            frame fails when it is first read. Defaults to False.
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
     """
 
@@ -95,6 +106,8 @@ class BaseVideoDataset(BaseDataset):
                  cache_videos: bool = True,
                  motion_groups: Optional[dict] = None,
                  sample_unit: str = 'clip',
+                 check_frame_numbers: bool = True,
+                 check_frames: bool = False,
                  **kwargs) -> None:
         if split not in SPLITS:
             raise ValueError(
@@ -118,6 +131,8 @@ class BaseVideoDataset(BaseDataset):
         self.sample_unit = sample_unit
         self.frame_cache = frame_cache
         self.cache_videos = cache_videos
+        self.check_frame_numbers = check_frame_numbers
+        self.check_frames = check_frames
         self.motion_groups = check_motion_groups_cfg(motion_groups)
         self._videos: Dict[str, int] = {}
         self._labels: Dict[str, np.ndarray] = {}
@@ -150,16 +165,18 @@ class BaseVideoDataset(BaseDataset):
         raise NotImplementedError
 
     def frame_folder(self, path: str) -> FrameFolderSource:
-        """A frame-folder source using this dataset's ``frame_cache``."""
-        return FrameFolderSource(path, cache_frames=self.frame_cache)
+        """A frame-folder source using this dataset's ``frame_cache`` and
+        ``check_frame_numbers``."""
+        return FrameFolderSource(path, cache_frames=self.frame_cache,
+                                 check_numbering=self.check_frame_numbers)
 
     def video_file(self, path: str) -> VideoFileSource:
         """A video-file source using this dataset's ``cache_videos``."""
         return VideoFileSource(path, cache=self.cache_videos)
 
-    def missing_data_error(self, what: str) -> FileNotFoundError:
+    def missing_data_error(self, what: str) -> DataNotFoundError:
         """An error for missing data that shows the expected folder tree."""
-        return FileNotFoundError(
+        return DataNotFoundError(
             f'{type(self).__name__}: {what}\nExpected this layout under '
             f'data_root:\n{self.EXPECTED_TREE.strip()}\nPrepare the data '
             'this way (see docs/dataset_preparation.md) and point the '
@@ -171,6 +188,8 @@ class BaseVideoDataset(BaseDataset):
     # ------------------------------------------------------------- loading
     def load_data_list(self) -> List[dict]:
         """Expand the split's videos into one data info per clip."""
+        if self.REQUIRES_DATA_ROOT and self.data_root:
+            check_link(self.data_root)
         if self.REQUIRES_DATA_ROOT and not (self.data_root
                                             and osp.isdir(self.data_root)):
             raise self.missing_data_error(
@@ -182,10 +201,12 @@ class BaseVideoDataset(BaseDataset):
         if self.max_videos is not None:
             videos = videos[:self.max_videos]
         videos = [self._checked(*entry) for entry in videos]
+        if self.check_frames:
+            self._check_all_frames(videos)
         names = [name for name, _, _ in videos]
         if len(set(names)) != len(names):
             dups = sorted({n for n in names if names.count(n) > 1})
-            raise ValueError(
+            raise UserInputError(
                 f'Video names must be unique, found duplicates {dups}. '
                 'Rename the videos so each name appears once.')
         segments = self._carve(videos)
@@ -245,16 +266,30 @@ class BaseVideoDataset(BaseDataset):
             return name, source, None
         labels = np.asarray(labels).reshape(-1)
         if labels.size != source.num_frames:
-            raise ValueError(
+            raise UserInputError(
                 f'Video {name!r}: {labels.size} labels but {source.num_frames}'
                 ' frames; expected exactly one 0/1 label per frame. Check '
                 'that the label file belongs to this video and that no frames'
                 ' are missing.')
         if labels.size and not np.isin(labels, (0, 1)).all():
-            raise ValueError(
+            raise UserInputError(
                 f'Video {name!r}: labels must be 0/1, found values '
                 f'{np.unique(labels)[:10].tolist()}.')
         return name, source, labels.astype(np.uint8)
+
+    def _check_all_frames(self, videos: List[VideoEntry]) -> None:
+        """``check_frames``: read every frame now, name every bad one."""
+        problems = []
+        for _, source, _ in videos:
+            problems += source.check_frames()
+        if problems:
+            shown = '\n'.join(problems[:20])
+            more = (f'\n... and {len(problems) - 20} more'
+                    if len(problems) > 20 else '')
+            raise CorruptDataError(
+                f'{type(self).__name__} ({self.split}): {len(problems)} '
+                f'corrupt frames found by check_frames:\n{shown}{more}\n'
+                'Re-extract these frames, or remove their videos.')
 
     def _carve(self, videos: List[VideoEntry]) -> List[tuple]:
         """One-class val protocol: (name, source, labels, start, stop)."""
@@ -298,6 +333,13 @@ class BaseVideoDataset(BaseDataset):
             f'val videos {[e[0] for e in val]}',
             logger='current')
         return val if self.split == 'val' else train
+
+    def prepare_data(self, idx: int) -> dict:
+        # In a dataloader worker, random transforms draw from generators
+        # seeded per (seed, epoch, rank, worker) at the epoch's first item,
+        # so a resumed run's workers draw what an unbroken run's would.
+        reseed_worker_for_epoch()
+        return super().prepare_data(idx)
 
     # ------------------------------------------------------------ accessors
     @force_full_init

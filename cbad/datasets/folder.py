@@ -20,16 +20,17 @@ used as the test split::
       labels/clip_a.txt
 """
 import logging
-import os
 import os.path as osp
 from typing import List, Optional
 
 from mmengine.logging import print_log
 
 from cbad.registry import DATASETS
+from cbad.utils.errors import UserInputError
 from .base_video_dataset import BaseVideoDataset, VideoEntry
 from .labels import load_label_file
-from .sources import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, natural_key
+from .sources import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+from .sources.base import check_link, list_folder
 
 _MODULE_DOC = __doc__
 
@@ -76,10 +77,9 @@ class VideoFolderDataset(BaseVideoDataset):
         folder = self._split_folder(split)
         labels_dir = osp.join(self.data_root, self.labels_dir)
         sources, images = [], []
-        for entry in sorted(os.listdir(folder), key=natural_key):
+        for entry in list_folder(folder):
             path = osp.join(folder, entry)
-            if entry.startswith('.') or osp.abspath(path) == osp.abspath(
-                    labels_dir):
+            if osp.abspath(path) == osp.abspath(labels_dir):
                 continue
             if osp.isdir(path):
                 sources.append(self.frame_folder(path))
@@ -88,7 +88,7 @@ class VideoFolderDataset(BaseVideoDataset):
             elif entry.lower().endswith(IMAGE_EXTENSIONS):
                 images.append(entry)
         if images:
-            raise ValueError(
+            raise UserInputError(
                 f'{folder} holds image files directly ({images[:3]} ...); '
                 'expected one subfolder of frames per video. Move the frames '
                 'into a subfolder named after the video.')
@@ -114,6 +114,7 @@ class VideoFolderDataset(BaseVideoDataset):
     def _labels_of(labels_dir: str, name: str) -> Optional[object]:
         for ext in ('.npy', '.txt'):
             path = osp.join(labels_dir, name + ext)
+            check_link(path)
             if osp.isfile(path):
                 return load_label_file(path)
         return None

@@ -5,6 +5,8 @@ from typing import List, Tuple
 
 import numpy as np
 
+from cbad.utils.errors import UserInputError
+
 #: 1-based inclusive (start, end) frame ranges of one video.
 Ranges = List[Tuple[int, int]]
 
@@ -39,14 +41,14 @@ def parse_ucsd_m(path: str) -> List[Ranges]:
                 continue
             parts = token.split(':')
             if not all(p.isdigit() for p in parts) or len(parts) not in (1, 2):
-                raise ValueError(
+                raise UserInputError(
                     f'{path}: cannot parse range {token!r} in '
                     f'"{match.group(0)}"; expected START:END or FRAME '
                     '(1-based integers).')
             ranges.append((int(parts[0]), int(parts[-1])))
         clips.append(ranges)
     if not clips:
-        raise ValueError(
+        raise UserInputError(
             f'{path} holds no "TestVideoFile{{end+1}}.gt_frame = [a:b];" '
             'lines; expected the UCSD ground-truth format.')
     return clips
@@ -69,7 +71,7 @@ def load_mat_ranges(path: str, key: str = 'gt') -> List[Ranges]:
     content = loadmat(path)
     if key not in content:
         found = [k for k in content if not k.startswith('__')]
-        raise ValueError(
+        raise UserInputError(
             f'{path} has no variable {key!r} (found {found}); expected a 1xV '
             'cell of 2xN [start; end] frame ranges.')
     cells = np.asarray(content[key]).reshape(-1)
@@ -80,7 +82,7 @@ def load_mat_ranges(path: str, key: str = 'gt') -> List[Ranges]:
             videos.append([])
             continue
         if arr.ndim != 2 or arr.shape[0] != 2:
-            raise ValueError(
+            raise UserInputError(
                 f'{path}: entry {v} of {key!r} has shape {arr.shape}; '
                 'expected 2xN [start; end] ranges.')
         videos.append([(int(s), int(e)) for s, e in arr.T])
@@ -105,7 +107,7 @@ def ranges_to_labels(ranges: Ranges, num_frames: int,
     labels = np.zeros(num_frames, dtype=np.uint8)
     for start, end in ranges:
         if not 1 <= start <= end <= num_frames:
-            raise ValueError(
+            raise UserInputError(
                 f'Video {video!r}: abnormal range [{start}:{end}] does not '
                 f'fit its {num_frames} frames; expected 1 <= start <= end <= '
                 f'{num_frames} (1-based, inclusive). The ground-truth file '
@@ -129,11 +131,11 @@ def load_label_file(path: str) -> np.ndarray:
         try:
             labels = np.array([int(t) for t in tokens if t], dtype=np.int64)
         except ValueError as err:
-            raise ValueError(
+            raise UserInputError(
                 f'{path}: expected 0/1 integers per frame ({err}).') from None
     labels = np.asarray(labels).reshape(-1)
     if labels.size and not np.isin(labels, (0, 1)).all():
-        raise ValueError(
+        raise UserInputError(
             f'{osp.basename(path)}: labels must be 0/1 per frame, found '
             f'values {np.unique(labels)[:10].tolist()}.')
     return labels.astype(np.uint8)

@@ -24,20 +24,20 @@ import numpy as np
 from mmengine.logging import print_log
 
 from cbad.registry import DATASETS
+from cbad.utils.errors import UserInputError
 from .base_video_dataset import BaseVideoDataset, VideoEntry
 from .labels import load_mat_ranges, parse_ucsd_m, ranges_to_labels
-from .sources import natural_key
+from .sources.base import check_link, list_folder
 
 _MODULE_DOC = __doc__
 LABEL_SOURCES = ('auto', 'm', 'mat', 'npy')
 
 
 def _subfolders(path: str) -> List[str]:
-    """Video folders in ``path`` (hidden and ``*_gt`` mask folders skipped)."""
-    names = [n for n in os.listdir(path)
-             if osp.isdir(osp.join(path, n)) and not n.startswith('.')
-             and not n.endswith('_gt')]
-    return sorted(names, key=natural_key)
+    """Video folders in ``path`` (hidden and ``*_gt`` mask folders skipped;
+    a looping or dangling link fails instead of dropping a video)."""
+    return [n for n in list_folder(path)
+            if osp.isdir(osp.join(path, n)) and not n.endswith('_gt')]
 
 
 @DATASETS.register_module()
@@ -115,6 +115,7 @@ class UCSDPed2Dataset(BaseVideoDataset):
         for kind in kinds:
             for candidate in self._candidates(kind, layout, test_dir):
                 searched.append(candidate)
+                check_link(candidate)
                 if osp.isfile(candidate):
                     path = candidate
                     break
@@ -131,7 +132,7 @@ class UCSDPed2Dataset(BaseVideoDataset):
             return _split_concatenated(np.load(path), counts, names, path)
         ranges = parse_ucsd_m(path) if kind == 'm' else load_mat_ranges(path)
         if len(ranges) != len(names):
-            raise ValueError(
+            raise UserInputError(
                 f'{path} has ground truth for {len(ranges)} test videos, but '
                 f'{len(names)} test video folders were found in {test_dir}; '
                 'expected one entry per test video, in sorted order.')
@@ -144,7 +145,7 @@ def _split_concatenated(labels: np.ndarray, counts: List[int],
     """Cut labels of videos concatenated in order into per-video arrays."""
     labels = np.asarray(labels).reshape(-1)
     if labels.size != sum(counts):
-        raise ValueError(
+        raise UserInputError(
             f'{path} holds {labels.size} labels but the {len(names)} test '
             f'videos have {sum(counts)} frames; expected one label per frame '
             'of the videos concatenated in sorted order.')

@@ -7,7 +7,6 @@
       testing/test_frame_mask/01_0014.npy   0/1 per frame (uint8)
         (or test_frame_mask/01_0014.npy at data_root)
 """
-import os
 import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List
@@ -16,9 +15,11 @@ import numpy as np
 from mmengine.logging import print_log
 
 from cbad.registry import DATASETS
+from cbad.utils.errors import DataNotFoundError, UserInputError
 from .base_video_dataset import BaseVideoDataset, VideoEntry
 from .labels import load_label_file
-from .sources import VIDEO_EXTENSIONS, natural_key
+from .sources import VIDEO_EXTENSIONS
+from .sources.base import list_folder
 
 _MODULE_DOC = __doc__
 MASK_DIRS = (osp.join('testing', 'test_frame_mask'), 'test_frame_mask')
@@ -28,12 +29,13 @@ def find_shanghaitech_mask_dir(root: str) -> str:
     """The folder of ``<video>.npy`` label files under ``root``.
 
     Raises:
-        FileNotFoundError: If neither accepted location exists.
+        DataNotFoundError: If neither accepted location exists (a
+            FileNotFoundError).
     """
     for sub in MASK_DIRS:
         if osp.isdir(osp.join(root, sub)):
             return osp.join(root, sub)
-    raise FileNotFoundError(
+    raise DataNotFoundError(
         f'No ShanghaiTech label folder under {root!r}: looked for '
         f'{list(MASK_DIRS)}, each holding <scene>_<clip>.npy files.')
 
@@ -50,17 +52,15 @@ def load_shanghaitech_labels(root: str) -> Dict[str, np.ndarray]:
         sorted video order (the order of the official concatenated labels).
     """
     mask_dir = find_shanghaitech_mask_dir(root)
-    names = sorted(f[:-4] for f in os.listdir(mask_dir) if f.endswith('.npy'))
+    names = sorted(f[:-4] for f in list_folder(mask_dir) if f.endswith('.npy'))
     if not names:
-        raise FileNotFoundError(f'{mask_dir} holds no <video>.npy files.')
+        raise DataNotFoundError(f'{mask_dir} holds no <video>.npy files.')
     return OrderedDict(
         (n, load_label_file(osp.join(mask_dir, n + '.npy'))) for n in names)
 
 
 def _dirs(path: str) -> List[str]:
-    return sorted((n for n in os.listdir(path)
-                   if osp.isdir(osp.join(path, n)) and not n.startswith('.')),
-                  key=natural_key)
+    return [n for n in list_folder(path) if osp.isdir(osp.join(path, n))]
 
 
 @DATASETS.register_module()
@@ -89,9 +89,8 @@ class ShanghaiTechDataset(BaseVideoDataset):
                     for n in _dirs(frames))]
             if osp.isdir(videos):
                 self.extra_metainfo.update(layout='training/videos')
-                files = sorted((f for f in os.listdir(videos)
-                                if f.lower().endswith(VIDEO_EXTENSIONS)),
-                               key=natural_key)
+                files = [f for f in list_folder(videos)
+                         if f.lower().endswith(VIDEO_EXTENSIONS)]
                 return [(s.name, s, None) for s in (
                     self.video_file(osp.join(videos, f)) for f in files)]
             raise self.missing_data_error(
@@ -107,7 +106,7 @@ class ShanghaiTechDataset(BaseVideoDataset):
                    for n in _dirs(frames)]
         unlabelled = [s.name for s in sources if s.name not in labels]
         if unlabelled:
-            raise ValueError(
+            raise UserInputError(
                 f'Test videos {unlabelled[:10]} have no label file in '
                 f'{find_shanghaitech_mask_dir(root)}; expected '
                 '<video>.npy for every folder in testing/frames.')

@@ -14,6 +14,9 @@ class ClipDataSample(BaseDataElement):
     - ``num_frames`` (int): length of the whole video.
     - ``pred_threshold`` (float): the fitted decision threshold, set by the
       detector's ``predict`` (nan if the model has not been fitted).
+    - ``threshold_fit_windows``, ``threshold_fit_videos`` (int): how many
+      normal validation windows, from how many videos, it was fitted on
+      (-1 if unknown), also set by ``predict``.
 
     Data fields:
 

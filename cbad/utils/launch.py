@@ -1,9 +1,46 @@
 """Config adjustments shared by the tools (work dir, launcher, device)."""
 import os.path as osp
-from typing import Optional
+from typing import Optional, Union
 
 import torch
 from mmengine.config import Config
+
+from cbad.utils.errors import UserInputError
+
+
+def check_device(device: Union[str, torch.device]) -> str:
+    """Refuse, before any work, a device this machine does not have.
+
+    Args:
+        device (str | torch.device): e.g. ``'cpu'``, ``'cuda'``,
+            ``'cuda:1'``.
+
+    Returns:
+        str: ``device`` as a string, unchanged.
+
+    Raises:
+        UserInputError: If torch does not know the name, or it names a CUDA
+            device and CUDA (or that GPU) is not available.
+    """
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise UserInputError(
+            f'Unknown device {str(device)!r} ({err}); use cpu, cuda or '
+            'cuda:N.') from None
+    if parsed.type == 'cuda':
+        if not torch.cuda.is_available():
+            why = ('this torch is a CPU-only build' if torch.version.cuda
+                   is None else 'torch finds no CUDA GPU')
+            raise UserInputError(
+                f'Device {str(device)!r} was asked for, but CUDA is not '
+                f'available on this machine ({why}); use --device cpu.')
+        count = torch.cuda.device_count()
+        if parsed.index is not None and parsed.index >= count:
+            raise UserInputError(
+                f'Device {str(device)!r} was asked for, but this machine '
+                f'has {count} CUDA GPU(s) (cuda:0 to cuda:{count - 1}).')
+    return str(device)
 
 
 def prepare_cfg(cfg: Config,

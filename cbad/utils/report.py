@@ -1,5 +1,8 @@
-"""Small helpers the tools share: hashing files and printing metric tables."""
+"""Small helpers the tools share: hashing files, printing metric tables and
+checking an output folder before a long run."""
 import hashlib
+import os
+import tempfile
 from typing import Dict, Optional
 
 
@@ -31,3 +34,30 @@ def format_metrics(metrics: Dict[str, float],
     lines.append('-' * (width + 20))
     lines += [f'{k:<{width}}  {v}' for k, v in rows]
     return '\n'.join(lines)
+
+
+def prepare_out_dir(path: str) -> str:
+    """Create the output folder ``path`` (and its parents) and check that a
+    file can be written in it, so a bad path fails before a long run.
+
+    Args:
+        path (str): The folder.
+
+    Returns:
+        str: ``path``.
+
+    Raises:
+        OSError: If it cannot be created (a regular file is in the way) or
+            written to; the message names the path and the reason.
+    """
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path, prefix='.cbad_write_test_'):
+            pass
+    except OSError as err:
+        reason = err.strerror or str(err)
+        if isinstance(err, (FileExistsError, NotADirectoryError)):
+            reason += ' (a regular file is in the way)'
+        raise type(err)(f'cannot write to the output folder {path}: '
+                        f'{reason}; pass a folder you can write to') from err
+    return path

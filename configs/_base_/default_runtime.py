@@ -8,6 +8,10 @@ default_hooks = dict(
     # No save_best: test labels never pick a checkpoint (one-class protocol).
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # Checkpoints load weights-only (no getattr on the allowlist) and
+    # resume to the last digit of an uninterrupted run (docs/reliability.md).
+    plain_message_hub=dict(type='PlainMessageHubHook'),
+    random_state=dict(type='RandomStateHook'),
 )
 # Fits the scorers and the threshold on normal data after the last epoch, so
 # the last checkpoint is self-contained (see docs/evaluation_protocol.md).

@@ -92,7 +92,7 @@ def test_end_to_end_values_and_files(tmp_path):
         segment_label_rule='majority', segment_score='mean',
         headline='auc_micro', score_normalisation='none', smoothing='none',
         num_videos=2, num_frames=14, num_abnormal_frames=6, threshold=0.4,
-            dataset={})
+            dataset={}, threshold_fit=None)  # samples without fit counts
     assert saved['config'] == 'cbad_ped2'
 
 

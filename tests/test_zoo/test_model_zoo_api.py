@@ -49,7 +49,10 @@ def test_get_model_loads_published_weights_only(monkeypatch):
     assert all(p.device.type == 'cpu' for p in model.parameters())
     state = real_load(get_model_info('convae_ped2')['Weights'],
                       weights_only=True)['state_dict']
-    assert set(model.state_dict()) == set(state)
+    # the zoo file predates the threshold_fit record (which stays unknown)
+    assert set(model.state_dict()) - set(state) == set(
+        model.threshold_fit_buffers)
+    assert set(state) <= set(model.state_dict())
     for key, value in state.items():
         torch.testing.assert_close(model.state_dict()[key], value)
 

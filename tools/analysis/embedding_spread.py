@@ -27,12 +27,14 @@ from mmengine.runner import Runner  # noqa: E402
 
 from cbad.engine.hooks import FitDetectorHook  # noqa: E402
 from cbad.utils import register_all_modules  # noqa: E402
+from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
     parser.add_argument('checkpoint', help="checkpoint, or 'none'")
+    add_debug_argument(parser)
     args = parser.parse_args()
     register_all_modules()
     cfg = Config.fromfile(args.config)
@@ -72,4 +74,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_cli(main))

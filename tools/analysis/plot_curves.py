@@ -19,14 +19,20 @@ import glob
 import json
 import os
 import os.path as osp
+import sys
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import matplotlib
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
+    __file__)))))
+
+import matplotlib  # noqa: E402
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 
 #: The x-axis field of each ``--per`` mode.
 X_FIELDS = dict(epoch='epoch', iter='iter')
@@ -142,6 +148,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='legend names (default: work dir names)')
     parser.add_argument('--per', choices=sorted(X_FIELDS), default='epoch')
     parser.add_argument('--dpi', type=int, default=100)
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -165,4 +172,4 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_cli(main))

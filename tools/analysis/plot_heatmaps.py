@@ -38,6 +38,7 @@ from cbad.apis.inference import init_detector  # noqa: E402
 from cbad.registry import DATASETS  # noqa: E402
 from cbad.utils import (allow_full_pickle_checkpoints,  # noqa: E402
                         register_all_modules)
+from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 from cbad.visualization import overlay_heatmap, response_maps  # noqa: E402
 
 #: Clips scored at once for clip-based test sets.
@@ -60,6 +61,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='allow a full unpickle of the checkpoint (runs '
                         'code; only for files you trust)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -202,4 +204,4 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_cli(main))

@@ -32,6 +32,7 @@ from cbad.evaluation.functional import (roc_auc, roc_curve,  # noqa: E402
                                         window_labels)
 from cbad.evaluation.metrics.frame_table import (  # noqa: E402
     output_paths, read_frame_scores)
+from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 
 #: metrics.json keys of the bars and their labels.
 PRF_KEYS = (('seg_precision', 'precision'), ('seg_recall', 'recall'),
@@ -148,6 +149,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out-prf', help='PNG of the P/R/F1 bars')
     parser.add_argument('--out-roc', help='PNG of the ROC curves')
     parser.add_argument('--dpi', type=int, default=100)
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -174,4 +176,4 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_cli(main))

@@ -37,6 +37,7 @@ from cbad.evaluation.functional import roc_auc  # noqa: E402
 from cbad.registry import DATASETS  # noqa: E402
 from cbad.utils import (allow_full_pickle_checkpoints,  # noqa: E402
                         register_all_modules)
+from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 
 
 def sped_up(video: torch.Tensor, speed: int,
@@ -124,6 +125,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--out', help='write the numbers as JSON here')
     parser.add_argument('--trust-checkpoint', action='store_true')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -151,4 +153,4 @@ def main(argv=None) -> Dict:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_cli(main))

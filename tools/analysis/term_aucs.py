@@ -28,6 +28,7 @@ from tqdm import tqdm  # noqa: E402
 from cbad.evaluation.functional import (clip_to_frame_scores,  # noqa: E402
                                         minmax_normalize_per_video, roc_auc)
 from cbad.utils import register_all_modules  # noqa: E402
+from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 
 
 def parse_args():
@@ -36,6 +37,7 @@ def parse_args():
     parser.add_argument('checkpoint')
     parser.add_argument('--out', help='write the table as JSON here')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    add_debug_argument(parser)
     return parser.parse_args()
 
 
@@ -107,4 +109,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_cli(main))

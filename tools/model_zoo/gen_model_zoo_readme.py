@@ -21,6 +21,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))))
 
 from cbad.apis.model_zoo import load_collections, repo_root  # noqa: E402
+from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 
 README = osp.join('model_zoo', 'README.md')
 DATASET = 'UCSD Ped2'
@@ -121,6 +122,7 @@ def parse_args() -> argparse.Namespace:
         'from what would be generated')
     parser.add_argument(
         '--out', help=f'the page (default: {README} in the repository)')
+    add_debug_argument(parser)
     return parser.parse_args()
 
 
@@ -149,4 +151,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_cli(main))

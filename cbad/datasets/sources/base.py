@@ -1,8 +1,13 @@
 """The interface every frame source implements, plus small shared helpers."""
+import errno
+import os
+import os.path as osp
 import re
 from typing import List, Sequence
 
 import numpy as np
+
+from cbad.utils.errors import CorruptDataError
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.tif', '.tiff', '.bmp')
 VIDEO_EXTENSIONS = ('.avi', '.mp4', '.mov', '.mkv', '.mpg', '.mpeg', '.wmv',
@@ -13,6 +18,53 @@ def natural_key(text: str) -> List:
     """Sort key that orders embedded numbers by value ('2.jpg' < '10.jpg')."""
     return [int(part) if part.isdigit() else part.lower()
             for part in re.split(r'(\d+)', text)]
+
+
+def check_link(path: str) -> None:
+    """Fail clearly if ``path`` is a symbolic link that loops or dangles.
+
+    Without this check a looping link looks like a missing path
+    (``os.path.isdir`` is False), so a video would be skipped silently or a
+    data root reported as absent.
+
+    Args:
+        path (str): A path that should lead to data.
+
+    Raises:
+        CorruptDataError: If ``path`` (or a folder on the way to it) is a
+            cycle of symbolic links, or ``path`` is a link to nothing.
+    """
+    try:
+        os.stat(path)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise CorruptDataError(
+                f'{path} is a symbolic link that loops (a cycle of links '
+                'leads back to itself); expected it to lead to data. Point '
+                'the link at the real file or folder, or remove it.') from None
+        if osp.islink(path):
+            raise CorruptDataError(
+                f'{path} is a symbolic link to {os.readlink(path)!r}, which '
+                'does not exist; expected it to lead to data. Fix the link '
+                'or remove it.') from None
+
+
+def list_folder(path: str) -> List[str]:
+    """Entries of ``path`` in natural order, hidden ones (``.*``) skipped.
+
+    Raises:
+        CorruptDataError: If an entry is a looping or dangling symbolic link
+            (instead of silently skipping that video).
+    """
+    names = []
+    with os.scandir(path) as entries:
+        for entry in entries:
+            if entry.name.startswith('.'):
+                continue
+            if entry.is_symlink():
+                check_link(entry.path)
+            names.append(entry.name)
+    return sorted(names, key=natural_key)
 
 
 class FrameSource:
@@ -62,6 +114,21 @@ class FrameSource:
         """
         frames = [self.read(int(i)) for i in indices]
         return stack_frames(frames, indices, self.name)
+
+    def check_frames(self) -> List[str]:
+        """Read every frame once, to find corrupt ones before any scoring.
+
+        Returns:
+            list[str]: One message per unreadable frame (empty when all are
+            readable). Reading stops at the first bad frame of a source that
+            decodes sequentially (a video file); frame folders report all.
+        """
+        for index in range(self.num_frames):
+            try:
+                self.read(index)
+            except CorruptDataError as err:
+                return [str(err)]
+        return []
 
     def _check_index(self, index: int) -> int:
         index = int(index)

@@ -9,7 +9,8 @@ import cv2
 import numpy as np
 from mmengine.logging import print_log
 
-from .base import FrameSource, stack_frames
+from cbad.utils.errors import CorruptDataError, DataNotFoundError
+from .base import FrameSource, check_link, stack_frames
 
 # Decoded videos of this process, (path, mtime, size) -> (T, H, W, 3) frames,
 # least recently used first. Shared by all sources, so one budget bounds them.
@@ -39,8 +40,10 @@ class VideoFileSource(FrameSource):
         name (str, optional): Video name; defaults to the file's stem.
 
     Raises:
-        FileNotFoundError: If ``path`` does not exist.
-        ValueError: If the file is empty (0 bytes).
+        DataNotFoundError: If ``path`` does not exist (a FileNotFoundError).
+        CorruptDataError: If the file is empty (0 bytes) or a looping or
+            dangling link; later, if it cannot be opened or decoded (an
+            OSError and a ValueError).
     """
 
     #: Per-process memory budget of decoded videos (all sources together).
@@ -51,10 +54,11 @@ class VideoFileSource(FrameSource):
                  cache: bool = True,
                  name: Optional[str] = None) -> None:
         path = osp.abspath(path)
+        check_link(path)
         if not osp.isfile(path):
-            raise FileNotFoundError(f'Video file {path} does not exist.')
+            raise DataNotFoundError(f'Video file {path} does not exist.')
         if osp.getsize(path) == 0:
-            raise ValueError(
+            raise CorruptDataError(
                 f'Video file {path} is empty (0 bytes); expected a video. '
                 'Re-copy or remove it.')
         self.path = path
@@ -72,7 +76,7 @@ class VideoFileSource(FrameSource):
         cap = cv2.VideoCapture(self.path)
         if not cap.isOpened():
             cap.release()
-            raise OSError(
+            raise CorruptDataError(
                 f'OpenCV cannot open video file {self.path}: the file is '
                 'corrupt or its codec is not supported by this OpenCV build. '
                 'Convert it (e.g. ffmpeg -i IN -c:v mjpeg OUT.avi) or extract '
@@ -103,7 +107,7 @@ class VideoFileSource(FrameSource):
         finally:
             cap.release()
         if count == 0:
-            raise ValueError(
+            raise CorruptDataError(
                 f'Video file {self.path} has no decodable frames; expected at '
                 'least 1. The file is empty, truncated or uses a codec this '
                 'OpenCV build cannot decode.')
@@ -121,7 +125,7 @@ class VideoFileSource(FrameSource):
         finally:
             cap.release()
         if len(frames) < self.num_frames:
-            raise OSError(
+            raise CorruptDataError(
                 f'Video file {self.path} decoded {len(frames)} frames, but '
                 f'{self.num_frames} were expected; the file is truncated or '
                 'corrupt. Re-encode it or extract its frames to a folder.')
@@ -137,7 +141,7 @@ class VideoFileSource(FrameSource):
         if not ok:
             self._cap.release()
             self._cap = None
-            raise OSError(
+            raise CorruptDataError(
                 f'Cannot decode frame {index} of video file {self.path} '
                 f'({self.num_frames} frames); the file is truncated or '
                 'corrupt.')

@@ -20,9 +20,10 @@ class FitDetectorHook(Hook):
     ``CheckpointHook``, so the checkpoint written for that epoch already holds
     the fitted buffers and ``tools/test.py`` needs no training data.
 
-    At test time a checkpoint that lacks the fitted state is fitted before the
-    test loop when ``fit_at_test_if_missing`` is true (which needs the
-    training data); otherwise the test stops with an explanation.
+    At test time a checkpoint that lacks the fitted state stops the test
+    with an explanation, unless ``fit_at_test_if_missing`` is true (which
+    ``tools/test.py --fit-if-missing`` sets): then it is fitted before the
+    test loop, on the config's normal training/validation data.
 
     Args:
         fit_dataloader (dict, optional): Dataloader config over the normal
@@ -40,7 +41,8 @@ class FitDetectorHook(Hook):
         interval (int, optional): Also fit every ``interval`` epochs.
             Defaults to None (last epoch only).
         fit_at_test_if_missing (bool): Fit before testing an unfitted
-            checkpoint. Defaults to True.
+            checkpoint instead of refusing it. Defaults to False: what is
+            tested is what the checkpoint holds (``tools/fit.py`` fits one).
     """
 
     priority = 'NORMAL'  # before CheckpointHook (VERY_LOW)
@@ -52,7 +54,7 @@ class FitDetectorHook(Hook):
                  segment_stride: Optional[int] = None,
                  clip_to_frame: Optional[str] = None,
                  interval: Optional[int] = None,
-                 fit_at_test_if_missing: bool = True) -> None:
+                 fit_at_test_if_missing: bool = False) -> None:
         self.fit_dataloader = fit_dataloader
         self.train_dataloader = train_dataloader
         self.overrides = dict(
@@ -125,10 +127,15 @@ class FitDetectorHook(Hook):
         if self._detector(runner).is_fitted:
             return
         if not self.fit_at_test_if_missing:
+            checkpoint = runner.cfg.get('load_from') or 'The checkpoint'
             raise RuntimeError(
-                'The checkpoint has no fitted threshold/scorers and '
-                'fit_at_test_if_missing is False. Use a checkpoint written '
-                'by tools/train.py (or the model zoo).')
+                f'{checkpoint} has no fitted threshold/scorers (an earlier '
+                'epoch than the last, or written before fitting), and '
+                'FitDetectorHook.fit_at_test_if_missing is False, so it was '
+                'not tested. Fit it first with tools/fit.py CONFIG '
+                'CHECKPOINT --out FITTED.pth and test that, or pass '
+                '--fit-if-missing to tools/test.py to fit it now on the '
+                "config's normal training/validation data.")
         runner.logger.warning(
             'The checkpoint has no fitted threshold/scorers: fitting them now '
             'on the normal training/validation data of this config.')

@@ -16,6 +16,8 @@ from cbad.evaluation.functional import (average_precision, equal_error_rate,
                                         window_scores)
 from cbad.evaluation.functional.frame_scores import CLIP_TO_FRAME_MODES
 from cbad.evaluation.functional.segments import WINDOW_LABEL_RULES
+from cbad.evaluation.thresholders import (MIN_THRESHOLD_FIT_VIDEOS,
+                                          MIN_THRESHOLD_FIT_WINDOWS)
 from cbad.registry import METRICS
 from .frame_table import (drop_duplicate_records, output_paths,
                           records_to_frames, write_frame_scores_csv,
@@ -67,7 +69,16 @@ class VideoAnomalyMetric(BaseMetric):
     ``video,frame,score,label``; rows sorted by video then 0-based frame;
     scores as ``repr(float)``) and ``out_dir/metrics.json``:
     ``{"metrics": {...}, "protocol": {...}, **extra_meta}`` where nan / inf
-    are written as ``null``.
+    are written as ``null``. ``protocol.threshold_fit`` is
+    ``{"windows": N, "videos": M}``, what the threshold was fitted on (the
+    samples' ``threshold_fit_windows`` / ``threshold_fit_videos``), or
+    ``null`` if unknown; below ``MIN_THRESHOLD_FIT_WINDOWS`` /
+    ``MIN_THRESHOLD_FIT_VIDEOS`` the metric also logs a warning. If
+    ``frame_scores.csv`` cannot be written, the metrics are still computed,
+    returned and written to ``metrics.json``, the error logged and listed
+    there under ``output_errors`` and in the attribute ``output_errors``
+    (``tools/test.py`` then exits non-zero); if ``metrics.json`` cannot be
+    written, the metrics are logged and an ``OSError`` is raised.
 
     Args:
         clip_to_frame (str): ``'mean'``, ``'max'`` or ``'center'``, see
@@ -117,7 +128,7 @@ class VideoAnomalyMetric(BaseMetric):
             raise ValueError('segment_len and segment_stride must be >= 1, '
                              f'found {segment_len} and {segment_stride}.')
         extra_meta = dict(extra_meta or {})
-        clash = {'metrics', 'protocol'} & set(extra_meta)
+        clash = {'metrics', 'protocol', 'output_errors'} & set(extra_meta)
         if clash:
             raise ValueError(f'extra_meta keys {sorted(clash)} are reserved '
                              'in metrics.json; rename them.')
@@ -132,6 +143,8 @@ class VideoAnomalyMetric(BaseMetric):
         self.segment_label_rule = segment_label_rule
         self.out_dir = out_dir
         self.extra_meta = extra_meta
+        #: Files of the last compute_metrics() that could not be written.
+        self.output_errors: List[str] = []
 
     def process(self, data_batch: Any, data_samples: Sequence) -> None:
         """Store one small numpy record per clip.
@@ -141,8 +154,9 @@ class VideoAnomalyMetric(BaseMetric):
             data_samples (Sequence[dict | BaseDataElement]): One per clip,
                 with ``video``, ``video_index``, ``frame_indices`` (T,),
                 ``num_frames``, ``pred_scores`` (T,) (a single value is
-                broadcast), optional ``gt_labels`` (T,) and
-                ``pred_threshold``.
+                broadcast), optional ``gt_labels`` (T,),
+                ``pred_threshold``, ``threshold_fit_windows`` and
+                ``threshold_fit_videos``.
         """
         for sample in data_samples:
             if isinstance(sample, BaseDataElement):
@@ -183,6 +197,8 @@ class VideoAnomalyMetric(BaseMetric):
                     f'values for {frames.size} frame_indices; expected '
                     'one per frame of the clip.')
         threshold = _to_numpy(sample.get('pred_threshold', np.nan))
+        threshold_fit = (int(sample.get('threshold_fit_windows', -1)),
+                         int(sample.get('threshold_fit_videos', -1)))
         return dict(
             video=str(sample['video']),
             video_index=int(sample.get('video_index', -1)),
@@ -190,7 +206,8 @@ class VideoAnomalyMetric(BaseMetric):
             num_frames=int(sample['num_frames']),
             pred_scores=scores,
             gt_labels=labels,
-            pred_threshold=float(threshold))
+            pred_threshold=float(threshold),
+            threshold_fit=threshold_fit)
 
     def _video_records(self, sample: dict, frames: np.ndarray) -> List[dict]:
         scores = _to_numpy(sample['pred_scores']).astype(np.float64)
@@ -237,14 +254,20 @@ class VideoAnomalyMetric(BaseMetric):
         frames = records_to_frames(records, self.clip_to_frame, labelled)
         threshold = self._fitted_threshold(records)
         protocol = self._protocol(frames, threshold, labelled)
+        protocol['threshold_fit'] = self._threshold_fit(records, threshold)
         print_log('evaluation protocol: ' + ', '.join(
             f'{k}={v}' for k, v in protocol.items()), 'current')
-        paths = None
+        paths, self.output_errors = None, []
         if self.out_dir is not None:
-            os.makedirs(self.out_dir, exist_ok=True)
             paths = output_paths(self.out_dir)
-            # Written before the metrics so the scores survive a metric error.
-            write_frame_scores_csv(paths['csv'], frames)
+            try:  # before the metrics: the scores survive a metric error
+                os.makedirs(self.out_dir, exist_ok=True)
+                write_frame_scores_csv(paths['csv'], frames)
+            except OSError as err:  # the metrics are still computed, kept
+                self.output_errors.append(f'{paths["csv"]}: {err}')
+                print_log(f'could not write {paths["csv"]} ({err}); the '
+                          f'metrics still go to {paths["json"]}', 'current',
+                          logging.ERROR)
         if labelled:
             metrics = self._metrics(frames, threshold)
         else:
@@ -253,8 +276,17 @@ class VideoAnomalyMetric(BaseMetric):
                       'kept (written when out_dir is set)', 'current',
                       logging.WARNING)
         if paths is not None:
-            write_metrics_json(paths['json'], metrics, protocol,
-                               self.extra_meta)
+            meta = dict(self.extra_meta)
+            if self.output_errors:
+                meta['output_errors'] = list(self.output_errors)
+            try:
+                write_metrics_json(paths['json'], metrics, protocol, meta)
+            except OSError as err:
+                print_log('metrics: ' + json.dumps(metrics), 'current',
+                          logging.ERROR)
+                raise OSError(f'could not write {paths["json"]} ({err}); '
+                              'the metrics are in the log line above.'
+                              ) from err
         return metrics
 
     @staticmethod
@@ -269,6 +301,27 @@ class VideoAnomalyMetric(BaseMetric):
                 f'{values[:5].tolist()}; one fitted model must score the '
                 'whole test set.')
         return float(finite[0])
+
+    @staticmethod
+    def _threshold_fit(records: Sequence[dict],
+                       threshold: float) -> Optional[dict]:
+        """``{windows, videos}`` the threshold was fitted on; None if
+        unknown. Warns when below the minimum (see fit_threshold)."""
+        counts = {r.get('threshold_fit', (-1, -1)) for r in records}
+        if not np.isfinite(threshold) or len(counts) != 1:
+            return None
+        windows, videos = counts.pop()
+        if windows < 0 or videos < 0:
+            return None
+        if (windows < MIN_THRESHOLD_FIT_WINDOWS
+                or videos < MIN_THRESHOLD_FIT_VIDEOS):
+            print_log(
+                f'the threshold was fitted on only {windows} normal '
+                f'validation windows from {videos} videos (fewer than '
+                f'{MIN_THRESHOLD_FIT_WINDOWS} windows or '
+                f'{MIN_THRESHOLD_FIT_VIDEOS} videos): the P/R/F1 at it '
+                'rest on little', 'current', logging.WARNING)
+        return dict(windows=windows, videos=videos)
 
     def _protocol(self, frames, threshold: float, labelled: bool) -> dict:
         num_abnormal = (sum(int(v.labels.sum()) for v in frames.values())

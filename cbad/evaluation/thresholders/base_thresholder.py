@@ -4,6 +4,18 @@ from typing import Optional
 
 import numpy as np
 
+#: Fewest normal validation windows a threshold should be fitted on. The
+#: windows overlap (16 frames every 4 by default), so 50 windows are only
+#: about a dozen independent stretches of normal footage; below that, the
+#: median and MAD (or a high percentile) of the window scores mostly reflect
+#: which few frames happened to be held out. A percentile ``q`` needs at
+#: least ``100 / (100 - q)`` windows to be more than the largest score.
+MIN_THRESHOLD_FIT_WINDOWS = 50
+#: Fewest normal validation videos (or trailing stretches of videos) a
+#: threshold should be fitted on: one video is one scene at one time, and its
+#: score level says little about the others.
+MIN_THRESHOLD_FIT_VIDEOS = 2
+
 
 class BaseThresholder(metaclass=ABCMeta):
     """Fit a threshold on normal (validation) scores; flag ``score >= it``.

@@ -28,7 +28,11 @@ class BaseAnomalyDetector(BaseModel):
     - :attr:`training_only_prefixes`: state-dict prefixes of submodules only
       training needs (e.g. a GAN discriminator). ``tools/publish_model.py``
       leaves them out of published checkpoints, and loading a checkpoint
-      without them is not an error, even with ``strict=True``.
+      without them is not an error, even with ``strict=True``;
+    - the record of what the threshold was fitted on, buffers
+      ``threshold_fit_windows`` and ``threshold_fit_videos`` (-1 = unknown:
+      not fitted yet, or a checkpoint written before the record existed,
+      which therefore may lack them, see :meth:`may_be_missing`).
 
     Args:
         data_preprocessor (dict, optional): Preprocessor config.
@@ -46,19 +50,32 @@ class BaseAnomalyDetector(BaseModel):
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.thresholder_cfg = thresholder
         self.register_buffer('threshold', torch.tensor(float('nan')))
+        for name in self.threshold_fit_buffers:
+            self.register_buffer(name, torch.tensor(-1, dtype=torch.long))
         self.register_load_state_dict_post_hook(
             BaseAnomalyDetector._allow_missing_training_only)
 
     #: State-dict key prefixes of training-only submodules.
     training_only_prefixes: Tuple[str, ...] = ()
+    #: Buffers recording what the threshold was fitted on (windows, videos).
+    threshold_fit_buffers: Tuple[str, ...] = ('threshold_fit_windows',
+                                              'threshold_fit_videos')
+
+    def may_be_missing(self, key: str) -> bool:
+        """Whether a checkpoint may lack state-dict ``key``: a training-only
+        submodule's, or a ``threshold_fit_*`` record (newer than the
+        published checkpoints; it then stays -1, unknown). Any other key
+        must be in the checkpoint."""
+        own = key[len('module.'):] if key.startswith('module.') else key
+        return own in self.threshold_fit_buffers or any(
+            key.startswith(p) or f'.{p}' in key
+            for p in self.training_only_prefixes)
 
     @staticmethod
     def _allow_missing_training_only(module, incompatible_keys) -> None:
-        """Drop missing training-only keys from the load report."""
-        prefixes = getattr(module, 'training_only_prefixes', ())
+        """Drop the keys that :meth:`may_be_missing` from the load report."""
         missing = incompatible_keys.missing_keys
-        missing[:] = [k for k in missing if not any(
-            k.startswith(p) or f'.{p}' in k for p in prefixes)]
+        missing[:] = [k for k in missing if not module.may_be_missing(k)]
 
     # ---------------------------------------------------------------- modes
     def forward(self,
@@ -93,11 +110,21 @@ class BaseAnomalyDetector(BaseModel):
         scores = self.predict_frame_scores(inputs, data_samples).detach()
         if data_samples is None:
             data_samples = [ClipDataSample() for _ in range(len(scores))]
-        threshold = float(self.threshold)
+        threshold = self.threshold_metainfo()
         for sample, score in zip(data_samples, scores):
             sample.pred_scores = score.float().cpu()
-            sample.set_metainfo(dict(pred_threshold=threshold))
+            sample.set_metainfo(threshold)
         return data_samples
+
+    def threshold_metainfo(self) -> dict:
+        """What each predicted sample carries about the threshold:
+        ``pred_threshold`` (float, nan if not fitted) and
+        ``threshold_fit_windows`` / ``threshold_fit_videos`` (int, -1 if
+        unknown), which the metric writes to ``metrics.json``."""
+        info = dict(pred_threshold=float(self.threshold))
+        for name in self.threshold_fit_buffers:
+            info[name] = int(getattr(self, name))
+        return info
 
     # -------------------------------------------------------------- fitting
     @property
@@ -165,8 +192,28 @@ class BaseAnomalyDetector(BaseModel):
 
         The windows are laid exactly as the metric lays its segments, so the
         threshold is fitted on the same kind of number it is applied to.
+        Their number and the number of videos they come from are kept in
+        the buffers ``threshold_fit_windows`` / ``threshold_fit_videos`` (so
+        in the checkpoint and in ``metrics.json``). Fewer than
+        ``MIN_THRESHOLD_FIT_WINDOWS`` (50) windows or
+        ``MIN_THRESHOLD_FIT_VIDEOS`` (2) videos
+        (:mod:`cbad.evaluation.thresholders`) log a warning with the counts:
+        such a threshold is little more than a guess (e.g. two training
+        videos leave only their trailing frames for validation).
+
+        Args:
+            val_loader (Iterable): Batches of normal validation clips.
+            segment_len (int): Window length. Defaults to 16.
+            segment_stride (int): Window stride. Defaults to 4.
+            clip_to_frame (str): Clip-to-frame reduction. Defaults to
+                ``'mean'``.
+
+        Returns:
+            float: The fitted threshold ``delta``.
         """
         from cbad.evaluation.functional import window_scores
+        from cbad.evaluation.thresholders import (MIN_THRESHOLD_FIT_VIDEOS,
+                                                  MIN_THRESHOLD_FIT_WINDOWS)
         from cbad.registry import THRESHOLDERS
         by_video = self.frame_scores_by_video(val_loader, clip_to_frame)
         if not by_video:
@@ -180,10 +227,23 @@ class BaseAnomalyDetector(BaseModel):
         thresholder = THRESHOLDERS.build(self.thresholder_cfg)
         delta = float(thresholder.fit(scores))
         self.threshold.fill_(delta)
-        MMLogger.get_current_instance().info(
+        self.threshold_fit_windows.fill_(scores.size)
+        self.threshold_fit_videos.fill_(len(by_video))
+        logger = MMLogger.get_current_instance()
+        logger.info(
             f'Fitted threshold delta={delta:.6g} with {self.thresholder_cfg} '
             f'on {scores.size} normal validation windows '
             f'({len(by_video)} videos).')
+        if (scores.size < MIN_THRESHOLD_FIT_WINDOWS
+                or len(by_video) < MIN_THRESHOLD_FIT_VIDEOS):
+            logger.warning(
+                f'The threshold was fitted on only {scores.size} normal '
+                f'validation windows from {len(by_video)} videos; a '
+                f'reliable one needs at least {MIN_THRESHOLD_FIT_WINDOWS} '
+                f'windows from {MIN_THRESHOLD_FIT_VIDEOS} videos, so the '
+                'P/R/F1 at the threshold (and any alarm it raises) rest on '
+                'little. Give the validation split more normal footage: '
+                'more training videos, or a larger val_ratio.')
         return delta
 
     def fit(self, train_loader: Optional[Iterable], val_loader: Iterable,

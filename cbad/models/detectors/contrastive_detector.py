@@ -283,7 +283,7 @@ class ContrastiveDetector(BaseAnomalyDetector):
             inputs = list(inputs)
         if data_samples is None:
             data_samples = [ClipDataSample() for _ in inputs]
-        threshold = float(self.threshold)
+        threshold = self.threshold_metainfo()
         for frames, sample in zip(inputs, data_samples):
             z, windows = self.embed_video(frames)
             terms = self.score_terms(z)
@@ -296,7 +296,7 @@ class ContrastiveDetector(BaseAnomalyDetector):
                 sample.set_field(value.float().cpu(), f'pred_terms_{name}')
             sample.set_metainfo(dict(frame_indices=windows,
                                      num_frames=frames.shape[1],
-                                     pred_threshold=threshold))
+                                     **threshold))
         return data_samples
 
     # ------------------------------------------------------------- fitting

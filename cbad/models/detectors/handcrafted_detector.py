@@ -173,7 +173,7 @@ class HandcraftedDetector(BaseAnomalyDetector):
             inputs = list(inputs)
         if data_samples is None:
             data_samples = [ClipDataSample() for _ in inputs]
-        threshold = float(self.threshold)
+        threshold = self.threshold_metainfo()
         for frames, sample in zip(inputs, data_samples):
             if self._is_whole_video(frames, sample):
                 z, windows = self.describe_video(frames)
@@ -184,7 +184,7 @@ class HandcraftedDetector(BaseAnomalyDetector):
                 scores = self.predict_frame_scores(frames[None],
                                                    [sample])[0]
             sample.pred_scores = scores.float().cpu()
-            sample.set_metainfo(dict(pred_threshold=threshold))
+            sample.set_metainfo(threshold)
         return data_samples
 
     # ------------------------------------------------------------- fitting

@@ -1,7 +1,12 @@
 # CUHK Avenue. The root comes from $CBAD_DATA_ROOT (the folder holding ped2/,
 # avenue/, shanghaitech/), default ./data; see docs/dataset_preparation.md.
 dataset_type = 'AvenueDataset'
-data_root = '{{$CBAD_DATA_ROOT:data}}/avenue'
+# Read here rather than by mmengine's env-variable substitution, which pastes
+# the raw value into this file's source (a quote or backslash in the path
+# broke every config). __import__, not `import os`: mmengine takes a config
+# importing a module from outside the venv for a lazy-import config.
+data_root = __import__('os').path.join(
+    __import__('os').environ.get('CBAD_DATA_ROOT') or 'data', 'avenue')
 # The paper's segments: 16 frames every 4; a method config may change the
 # clip length its model consumes, the metric's segments stay 16/4.
 clip_len = 16
