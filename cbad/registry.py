@@ -37,7 +37,8 @@ __all__ = [
     'VISUALIZERS', 'RUNNERS', 'RUNNER_CONSTRUCTORS', 'STRATEGIES',
     'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS', 'OPTIMIZERS', 'OPTIM_WRAPPERS',
     'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'EVALUATOR',
-    'TASK_UTILS', 'VISBACKENDS', 'LOG_PROCESSORS', 'INFERENCERS', 'FUNCTIONS'
+    'TASK_UTILS', 'VISBACKENDS', 'LOG_PROCESSORS', 'INFERENCERS', 'FUNCTIONS',
+    'PROPOSALS'
 ]
 
 
@@ -142,3 +143,11 @@ RUNTIME_NODES = (RUNNERS, RUNNER_CONSTRUCTORS, STRATEGIES, MODEL_WRAPPERS,
                  OPTIM_WRAPPER_CONSTRUCTORS, PARAM_SCHEDULERS, EVALUATOR,
                  TASK_UTILS, VISBACKENDS, LOG_PROCESSORS, INFERENCERS,
                  FUNCTIONS)
+
+# Where moving things are (the object-centric unit): plain Python objects fed
+# one frame at a time, no mmengine root.
+PROPOSALS = Registry(
+    'proposal',
+    scope='cbad',
+    build_func=_build_with_hint,
+    locations=['cbad.proposals'])

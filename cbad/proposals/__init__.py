@@ -1,0 +1,23 @@
+"""Where moving things are: proposal plugins for the object-centric unit.
+
+A proposal plugin turns a video's frames, one at a time, into boxes around
+moving regions (:class:`FrameProposals`). Plugins live in the
+:data:`cbad.registry.PROPOSALS` registry; :class:`BackgroundMotionProposer`
+(causal background model + optical flow) is the built-in one, and a
+detector-based plugin can be registered beside it (no weights are ever
+downloaded).
+"""
+from .background import (BACKGROUND_MODELS, MOG2Background,
+                         RunningMedianBackground, build_background)
+from .background_motion_proposer import COMBINE_MODES, BackgroundMotionProposer
+from .frame_proposals import FrameProposals
+from .motion_attributes import (ATTRIBUTE_NAMES, DIRECTION_BINS,
+                                motion_attributes)
+from .optical_flow import FLOW_METHODS, OpticalFlow, flow_magnitude
+
+__all__ = [
+    'BackgroundMotionProposer', 'FrameProposals', 'OpticalFlow',
+    'RunningMedianBackground', 'MOG2Background', 'build_background',
+    'motion_attributes', 'flow_magnitude', 'FLOW_METHODS', 'BACKGROUND_MODELS',
+    'COMBINE_MODES', 'ATTRIBUTE_NAMES', 'DIRECTION_BINS'
+]

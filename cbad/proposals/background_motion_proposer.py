@@ -1,0 +1,176 @@
+"""Moving-region proposals from a causal background model and optical flow."""
+from typing import Iterable, List, Optional
+
+import cv2
+import numpy as np
+
+from cbad.registry import PROPOSALS
+from .background import build_background
+from .frame_proposals import FrameProposals
+from .optical_flow import OpticalFlow, flow_magnitude
+
+#: How the background difference and the flow are combined into foreground.
+COMBINE_MODES = ('or', 'and', 'background', 'flow')
+
+
+@PROPOSALS.register_module()
+class BackgroundMotionProposer:
+    """Boxes around moving things: background difference and/or flow, then
+    connected components.
+
+    Frames arrive one at a time (:meth:`step`) and nothing looks ahead, so the
+    proposals of frame t depend only on frames 0..t: the same object serves
+    training, offline testing and streaming inference. Work happens on a
+    reduced grid (``scale``); boxes come back in input-frame pixels.
+
+    Per frame: foreground = background difference (``background``) combined
+    (``combine``) with flow speed above ``flow_threshold``; a morphological
+    closing with a ``close_kernel`` square fills holes; regions closer than
+    ``merge_gap`` grid pixels are joined (a rider and a bicycle, a person
+    split by a lamp post); regions under ``min_area`` input pixels are
+    dropped; at most ``max_proposals`` largest remain.
+
+    Args:
+        background (str): ``'running_median'`` or ``'mog2'``. Defaults to
+            ``'running_median'``.
+        background_cfg (dict, optional): Keyword arguments of the background
+            model (e.g. ``history``, ``sample_every``, ``threshold``).
+            Defaults to None.
+        flow (str): Flow method, see :data:`~.optical_flow.FLOW_METHODS`.
+            Defaults to ``'farneback'``.
+        scale (float): Grid scale for background and flow. Defaults to 0.5.
+        flow_threshold (float): Speed in input pixels/frame above which a
+            pixel moves. Defaults to 1.0.
+        combine (str): One of :data:`COMBINE_MODES`. ``'or'`` also finds
+            objects during the background's warm-up; ``'and'`` ignores ghosts
+            that a background model leaves where an object was. Defaults to
+            ``'or'``.
+        close_kernel (int): Side of the closing square (grid pixels); 0 or 1
+            turns it off. Defaults to 5.
+        merge_gap (int): Regions within this many grid pixels are merged.
+            Defaults to 0.
+        min_area (float): Smallest region kept, in input-frame pixels.
+            Defaults to 40.
+        max_proposals (int, optional): Keep the largest this many. Defaults
+            to None (all).
+    """
+
+    def __init__(self,
+                 background: str = 'running_median',
+                 background_cfg: Optional[dict] = None,
+                 flow: str = 'farneback',
+                 scale: float = 0.5,
+                 flow_threshold: float = 1.0,
+                 combine: str = 'or',
+                 close_kernel: int = 5,
+                 merge_gap: int = 0,
+                 min_area: float = 40,
+                 max_proposals: Optional[int] = None) -> None:
+        if combine not in COMBINE_MODES:
+            raise ValueError(f'Unknown combine mode {combine!r}; expected '
+                             f'one of {", ".join(COMBINE_MODES)}.')
+        if min_area < 0 or merge_gap < 0 or close_kernel < 0:
+            raise ValueError('min_area, merge_gap and close_kernel must be '
+                             '>= 0.')
+        self.background_name = background
+        self.background = build_background(background,
+                                           **(background_cfg or {}))
+        self.flow = OpticalFlow(flow, scale)
+        self.scale = self.flow.scale
+        self.flow_threshold = float(flow_threshold)
+        self.combine = combine
+        self.close_kernel = (np.ones((close_kernel, close_kernel), np.uint8)
+                             if close_kernel > 1 else None)
+        self.merge_kernel = (np.ones((2 * merge_gap + 1, ) * 2, np.uint8)
+                             if merge_gap > 0 else None)
+        self.min_area = float(min_area)
+        self.max_proposals = max_proposals
+        self.reset()
+
+    def reset(self) -> None:
+        """Start a new video: forget the background and the previous frame."""
+        self.background.reset()
+        self._previous: Optional[np.ndarray] = None
+
+    def step(self, grey: np.ndarray) -> FrameProposals:
+        """Proposals of the next frame of the current video.
+
+        Args:
+            grey (np.ndarray): (H, W) uint8 grey frame.
+
+        Returns:
+            FrameProposals: boxes, areas, region labels and the flow.
+        """
+        if grey.ndim != 2 or grey.dtype != np.uint8:
+            raise ValueError('BackgroundMotionProposer.step expects an (H, W) '
+                             f'uint8 grey frame, got {grey.dtype} '
+                             f'{grey.shape}.')
+        small = self.flow.resize(grey)
+        if self._previous is not None and self._previous.shape != small.shape:
+            raise ValueError(
+                f'Frame size changed within a video from '
+                f'{self._previous.shape} to {small.shape} (on the flow grid); '
+                'call reset() between videos.')
+        flow = (self.flow(self._previous, small) if self._previous is not None
+                else np.zeros(small.shape + (2, ), np.float32))
+        self._previous = small
+        changed = self.background.apply(small)
+        if self.combine == 'background':
+            foreground = changed
+        else:
+            moving = flow_magnitude(flow) > self.flow_threshold
+            foreground = (moving if self.combine == 'flow' else
+                          (changed | moving) if self.combine == 'or' else
+                          (changed & moving))
+        return self._regions(foreground, flow, grey.shape[:2])
+
+    def __call__(self, frames: Iterable[np.ndarray]) -> List[FrameProposals]:
+        """Proposals of every frame of one whole video (resets first)."""
+        self.reset()
+        return [self.step(frame) for frame in frames]
+
+    def _regions(self, foreground: np.ndarray, flow: np.ndarray,
+                 frame_shape: tuple) -> FrameProposals:
+        mask = foreground.astype(np.uint8)
+        if self.close_kernel is not None:
+            mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, self.close_kernel)
+        grouping = (cv2.dilate(mask, self.merge_kernel)
+                    if self.merge_kernel is not None else mask)
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(
+            grouping, connectivity=8)
+        labels = labels.astype(np.int32) - 1  # background -1, regions 0..
+        regions = np.arange(count - 1)
+        if self.merge_kernel is not None:
+            # Boxes and areas from the real foreground, not the dilation.
+            labels[mask == 0] = -1
+            areas = np.bincount(labels[labels >= 0], minlength=count - 1)
+        else:
+            areas = stats[1:, cv2.CC_STAT_AREA]
+        pixel_area = 1.0 / (self.scale * self.scale)
+        keep = sorted((k for k in regions
+                       if areas[k] * pixel_area >= self.min_area),
+                      key=lambda k: -areas[k])
+        if self.max_proposals is not None:
+            keep = keep[:self.max_proposals]
+        boxes = np.zeros((len(keep), 4), np.float32)
+        for row, k in enumerate(keep):
+            x, y, width, height = stats[k + 1, :4]
+            if self.merge_kernel is not None:  # shrink to the foreground
+                ys, xs = np.nonzero(labels[y:y + height, x:x + width] == k)
+                x, y = x + xs.min(), y + ys.min()
+                width, height = xs.max() - xs.min() + 1, ys.max() - ys.min(
+                ) + 1
+            boxes[row] = (x, y, x + width, y + height)
+        boxes /= self.scale
+        boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, frame_shape[1])
+        boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, frame_shape[0])
+        remap = np.full(count, -1, np.int32)  # old index + 1 -> new index
+        remap[np.asarray(keep, int) + 1] = np.arange(len(keep))
+        return FrameProposals(
+            boxes=boxes,
+            areas=np.asarray([areas[k] * pixel_area for k in keep],
+                             np.float32),
+            labels=remap[labels + 1],
+            flow=flow,
+            scale=self.scale,
+            frame_shape=tuple(frame_shape))

@@ -1,0 +1,194 @@
+import cv2
+import numpy as np
+import pytest
+
+from cbad.proposals import (ATTRIBUTE_NAMES, FLOW_METHODS,
+                            BackgroundMotionProposer, OpticalFlow,
+                            motion_attributes)
+from cbad.registry import PROPOSALS
+
+HEIGHT, WIDTH, SIDE = 144, 192, 20
+
+
+def _scene(num_frames=24, squares=((10, 40, 2, 0), ), seed=0):
+    """Frames of a static textured background with bright textured squares
+    (x0, y0, vx, vy) moving at constant speed; also their true boxes."""
+    rng = np.random.default_rng(seed)
+    background = cv2.GaussianBlur(
+        rng.integers(0, 120, (HEIGHT, WIDTH)).astype(np.uint8), (5, 5), 0)
+    texture = (rng.integers(170, 256, (SIDE, SIDE))).astype(np.uint8)
+    frames, boxes = [], []
+    for t in range(num_frames):
+        frame = background.copy()
+        frame_boxes = []
+        for x0, y0, vx, vy in squares:
+            x, y = int(x0 + vx * t), int(y0 + vy * t)
+            # Clip to the frame: a square may enter from outside.
+            left, top = max(x, 0), max(y, 0)
+            right, bottom = min(x + SIDE, WIDTH), min(y + SIDE, HEIGHT)
+            if right > left and bottom > top:
+                frame[top:bottom, left:right] = texture[top - y:bottom - y,
+                                                        left - x:right - x]
+            frame_boxes.append((left, top, right, bottom))
+        frames.append(frame)
+        boxes.append(frame_boxes)
+    return frames, boxes
+
+
+def _iou(a, b):
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) +
+                    (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+@pytest.mark.parametrize('flow', FLOW_METHODS)
+@pytest.mark.parametrize('background', ['running_median', 'mog2'])
+def test_one_moving_square_gives_one_box_on_it(flow, background):
+    # The square enters from the left edge; 'and' keeps only changed pixels
+    # that also move. Until the median buffer holds more frames without the
+    # square than with it (warm-up), its entry point stays a ghost.
+    frames, truth = _scene(num_frames=40, squares=((-SIDE, 60, 3, 0), ))
+    proposer = BackgroundMotionProposer(
+        background=background, flow=flow, combine='and', min_area=60)
+    proposals = proposer(frames)
+    assert len(proposals) == len(frames)
+    found = 0
+    for t in range(24, len(frames)):
+        assert len(proposals[t]) <= 1, (t, proposals[t].boxes)
+        if len(proposals[t]):
+            found += 1
+            assert _iou(proposals[t].boxes[0], truth[t][0]) > 0.5
+    assert found >= 0.8 * (len(frames) - 24)
+
+
+def test_motion_attributes_measure_speed_and_direction():
+    frames, _ = _scene(squares=((10, 40, 3, 0), ))
+    proposals = BackgroundMotionProposer(combine='and', min_area=60)(frames)
+    rows = np.concatenate([motion_attributes(p) for p in proposals[8:]])
+    assert rows.shape == (len(frames) - 8, len(ATTRIBUTE_NAMES))
+    column = {name: rows[:, i] for i, name in enumerate(ATTRIBUTE_NAMES)}
+    # A square moving 3 px/frame to the right: the moving part of its region
+    # dominates, still pixels of the box pull the mean down a little.
+    assert 1.5 < np.median(column['speed_p90']) < 4.0
+    assert np.median(column['vy_mean']) == pytest.approx(0, abs=0.3)
+    directions = rows[:, 4:12].mean(0)
+    # Bins cover angles from -pi: bin 4 starts at 0 rad (rightward).
+    assert directions.argmax() in (3, 4)
+    assert np.median(column['box_height']) == pytest.approx(
+        SIDE / HEIGHT, rel=0.35)
+
+
+def test_faster_objects_get_larger_speeds():
+    slow = BackgroundMotionProposer(combine='and', min_area=60)(
+        _scene(squares=((10, 40, 1, 0), ))[0])
+    fast = BackgroundMotionProposer(combine='and', min_area=60)(
+        _scene(squares=((10, 40, 3, 0), ))[0])
+    speed = ATTRIBUTE_NAMES.index('speed_mean')
+    slow_speed = np.median([motion_attributes(p)[:, speed].max()
+                            for p in slow[8:] if len(p)])
+    fast_speed = np.median([motion_attributes(p)[:, speed].max()
+                            for p in fast[8:] if len(p)])
+    assert fast_speed > 2 * slow_speed
+
+
+def test_proposals_are_causal():
+    frames, _ = _scene()
+    full = BackgroundMotionProposer()(frames)
+    prefix = BackgroundMotionProposer()(frames[:12])
+    for a, b in zip(full[:12], prefix):
+        np.testing.assert_array_equal(a.boxes, b.boxes)
+        np.testing.assert_array_equal(a.labels, b.labels)
+
+
+def test_reset_forgets_the_previous_video():
+    frames, _ = _scene()
+    other, _ = _scene(squares=((70, 10, -2, 2), ), seed=1)
+    proposer = BackgroundMotionProposer()
+    first = proposer(frames)
+    proposer(other)
+    again = proposer(frames)
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a.boxes, b.boxes)
+
+
+def test_min_area_drops_small_regions():
+    frames, _ = _scene()
+    every = BackgroundMotionProposer(combine='and', min_area=0)(frames)
+    areas = np.concatenate([p.areas for p in every])
+    threshold = float(np.median(areas))
+    kept = BackgroundMotionProposer(combine='and',
+                                    min_area=threshold)(frames)
+    kept_areas = np.concatenate([p.areas for p in kept])
+    assert 0 < len(kept_areas) < len(areas)
+    assert (kept_areas >= threshold).all()
+    np.testing.assert_array_equal(np.sort(kept_areas),
+                                  np.sort(areas[areas >= threshold]))
+
+
+def test_merge_gap_joins_nearby_regions():
+    frames, _ = _scene(squares=((10, 20, 2, 0), (10, 20 + SIDE + 12, 2, 0)))
+    apart = BackgroundMotionProposer(combine='and', min_area=60)(frames)
+    merged = BackgroundMotionProposer(combine='and', min_area=60,
+                                      merge_gap=5)(frames)
+    assert len(apart[12]) == 2
+    assert len(merged[12]) == 1
+    x0, y0, x1, y1 = merged[12].boxes[0]
+    assert y1 - y0 >= 2 * SIDE
+
+
+def test_labels_match_boxes_and_areas():
+    frames, _ = _scene(squares=((10, 20, 2, 0), (60, 60, -2, 0)))
+    proposals = BackgroundMotionProposer(combine='and', min_area=60)(frames)
+    p = proposals[12]
+    assert len(p) == 2
+    assert set(np.unique(p.labels)) == {-1, 0, 1}
+    for k, box in enumerate(p.boxes):
+        ys, xs = np.nonzero(p.labels == k)
+        np.testing.assert_allclose(
+            box, np.array([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]) /
+            p.scale)
+        assert p.areas[k] == pytest.approx((p.labels == k).sum() /
+                                           p.scale**2)
+    assert p.areas[0] >= p.areas[1]
+
+
+@pytest.mark.parametrize('method', ['dis_ultrafast', 'dis_medium',
+                                    'farneback'])
+def test_flow_is_in_input_pixels_at_any_scale(method):
+    frames, truth = _scene(squares=((10, 40, 4, 0), ))
+    # Pixels covered by the square in frames 10 and 11 move 4 px right.
+    x0, y0, _, y1 = truth[11][0]
+    x1 = truth[10][0][2]
+    for scale in (1.0, 0.5):
+        flow = OpticalFlow(method, scale)
+        field = flow(flow.resize(frames[10]), flow.resize(frames[11]))
+        assert field.shape == flow.grid_size(frames[0].shape) + (2, )
+        region = field[int(y0 * scale):int(y1 * scale),
+                       int(x0 * scale):int(x1 * scale)]
+        assert np.median(region[..., 0]) == pytest.approx(4, abs=0.6)
+        assert np.median(region[..., 1]) == pytest.approx(0, abs=0.3)
+
+
+def test_bad_input_is_refused_clearly():
+    proposer = BackgroundMotionProposer()
+    with pytest.raises(ValueError, match='uint8 grey frame'):
+        proposer.step(np.zeros((8, 8, 3), np.uint8))
+    proposer.step(np.zeros((32, 32), np.uint8))
+    with pytest.raises(ValueError, match='Frame size changed'):
+        proposer.step(np.zeros((64, 64), np.uint8))
+    with pytest.raises(ValueError, match='Unknown flow method'):
+        BackgroundMotionProposer(flow='lucas')
+    with pytest.raises(ValueError, match='Unknown combine mode'):
+        BackgroundMotionProposer(combine='xor')
+    with pytest.raises(ValueError, match='Unknown background model'):
+        BackgroundMotionProposer(background='median')
+
+
+def test_built_from_the_registry():
+    proposer = PROPOSALS.build(
+        dict(type='BackgroundMotionProposer', flow='dis_ultrafast',
+             background_cfg=dict(history=8)))
+    assert isinstance(proposer, BackgroundMotionProposer)
+    assert proposer.background.history == 8

@@ -1,0 +1,107 @@
+"""Frames/s of the object-centric front end beside plain JPEG decoding.
+
+For each optical-flow method, decodes the same frames and runs the causal
+proposals (background model + flow -> boxes) and their motion attributes,
+one core, and prints frames/s of decode alone and of decode + proposals +
+attributes in the same run, with the ratio. A benchmark, not a test: the
+numbers depend on the machine and on what else runs on it.
+
+Example::
+
+    CBAD_DATA_ROOT=../shared/datasets python \
+        tools/analysis/benchmark_proposals.py --limit 600
+"""
+import argparse
+import glob
+import os
+import os.path as osp
+import sys
+import time
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
+    __file__)))))
+
+import cv2  # noqa: E402
+
+from cbad.proposals import (FLOW_METHODS,  # noqa: E402
+                            BackgroundMotionProposer, motion_attributes)
+from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
+from cbad.utils.errors import UserInputError  # noqa: E402
+
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif')
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    root = os.environ.get('CBAD_DATA_ROOT', 'data')
+    parser.add_argument(
+        'frames_root',
+        nargs='?',
+        default=osp.join(root, 'ped2', 'testing', 'frames'),
+        help='a folder of video folders of frames (default: Ped2 test '
+        'frames under $CBAD_DATA_ROOT)')
+    parser.add_argument('--methods', nargs='+', default=list(FLOW_METHODS),
+                        choices=FLOW_METHODS)
+    parser.add_argument('--scale', type=float, default=0.5,
+                        help='flow/background grid scale (default 0.5)')
+    parser.add_argument('--background', default='running_median',
+                        choices=['running_median', 'mog2'])
+    parser.add_argument('--limit', type=int, default=None,
+                        help='use at most this many frames')
+    add_debug_argument(parser)
+    return parser.parse_args()
+
+
+def list_videos(frames_root, limit):
+    if not osp.isdir(frames_root):
+        raise UserInputError(
+            f'No frame folder at {frames_root}: pass a folder of video '
+            'folders, or set CBAD_DATA_ROOT to the folder holding ped2/.')
+    videos, total = [], 0
+    for folder in sorted(glob.glob(osp.join(frames_root, '*'))):
+        files = sorted(f for f in glob.glob(osp.join(folder, '*'))
+                       if f.lower().endswith(IMAGE_EXTENSIONS))
+        if limit is not None:
+            files = files[:max(0, limit - total)]
+        if files:
+            videos.append(files)
+            total += len(files)
+    if not total:
+        raise UserInputError(f'No image frames under {frames_root}/*/.')
+    return videos, total
+
+
+def decode(files):
+    return [cv2.imread(f, cv2.IMREAD_GRAYSCALE) for f in files]
+
+
+def main():
+    args = parse_args()
+    cv2.setNumThreads(1)
+    videos, total = list_videos(args.frames_root, args.limit)
+    print(f'{total} frames in {len(videos)} videos from {args.frames_root}; '
+          f'grid scale {args.scale}, background {args.background}, one core')
+    print(f'{"flow":<15}{"decode f/s":>12}{"end-to-end f/s":>16}'
+          f'{"ratio":>8}{"boxes/frame":>13}')
+    for method in args.methods:
+        proposer = BackgroundMotionProposer(
+            background=args.background, flow=method, scale=args.scale)
+        start = time.perf_counter()
+        for files in videos:
+            decode(files)
+        decode_fps = total / (time.perf_counter() - start)
+        boxes = 0
+        start = time.perf_counter()
+        for files in videos:
+            proposer.reset()
+            for frame in decode(files):
+                proposals = proposer.step(frame)
+                motion_attributes(proposals)
+                boxes += len(proposals)
+        full_fps = total / (time.perf_counter() - start)
+        print(f'{method:<15}{decode_fps:>12.0f}{full_fps:>16.0f}'
+              f'{full_fps / decode_fps:>8.2f}{boxes / total:>13.1f}')
+
+
+if __name__ == '__main__':
+    sys.exit(run_cli(main))
