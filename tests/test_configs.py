@@ -2,13 +2,14 @@
 import glob
 import os.path as osp
 
+import cv2
 import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
 
 from cbad.registry import DATASETS, METRICS, MODELS
-from cbad.structures import ClipDataSample
+from cbad.structures import ClipDataSample, window_starts
 from cbad.utils import register_all_modules
 
 register_all_modules()
@@ -70,6 +71,9 @@ def test_config_builds_trains_and_predicts(path):
     METRICS.build(cfg.test_evaluator)
     for key in ['train_dataloader', 'fit_dataloader', 'test_dataloader']:
         assert DATASETS.get(cfg[key].dataset.type) is not None
+    if cfg.model.type == 'ObjectContrastiveDetector':
+        _train_and_predict_objects(cfg, model)
+        return
     c, t, h, w = _input_shape(cfg, 'train_dataloader')
     n = 4
     batch = dict(
@@ -105,6 +109,65 @@ def test_config_builds_trains_and_predicts(path):
     assert torch.isfinite(out[0].pred_scores).all()
     assert model.is_fitted or cfg.test_dataloader.dataset.get(
         'sample_unit') != 'video'
+
+
+def _moving_squares(name, index, length=24, h=96, w=128):
+    """A loader batch of one grey video (1, L, H, W): two textured squares
+    moving right at 2 and 3 px/frame over a blurred random floor, so the
+    object proposals find something (noise would give no tube)."""
+    rng = np.random.default_rng(index)
+    floor = cv2.GaussianBlur(rng.integers(0, 120, (h, w)).astype(np.uint8),
+                             (5, 5), 0)
+    texture = rng.integers(170, 256, (16, 16)).astype(np.uint8)
+    frames = np.repeat(floor[None], length, axis=0)
+    for t in range(length):
+        for y, speed in ((10 + 4 * (index % 3), 2), (h // 2 + 10, 3)):
+            x = 4 + speed * t
+            frames[t, y:y + 16, x:x + 16] = texture
+    sample = ClipDataSample(metainfo=dict(video=name, video_index=index,
+                                          num_frames=length))
+    return dict(inputs=[torch.from_numpy(frames)[None]],
+                data_samples=[sample])
+
+
+def _train_and_predict_objects(cfg, model):
+    """ObjectContrastiveDetector: a train step on tube crops
+    (N, 1, T, crop, crop) whose samples carry track ids, then fit and predict
+    on whole grey videos (1, L, H, W) it cuts into tubes itself."""
+    t, crop = cfg.model.clip_len, cfg.model.tubes.crop_size
+    # training tubes are cut exactly as the detector cuts them at test time
+    tube_data = cfg.train_dataloader.dataset
+    assert tube_data.type == 'TubeDataset'
+    assert tube_data.tubes == cfg.model.tubes
+    assert tube_data.dataset.clip_len == t
+    assert tube_data.dataset.stride == cfg.model.stride
+    assert cfg.test_dataloader.dataset.sample_unit == 'video'
+    n = 4
+    samples = _clip_samples(n, t)
+    for sample in samples:
+        sample.set_metainfo(dict(track_id=0))  # one object per video
+    batch = dict(inputs=[torch.randint(0, 256, (1, t, crop, crop),
+                                       dtype=torch.uint8) for _ in range(n)],
+                 data_samples=samples)
+    optim = torch.optim.Adam(model.parameters(), lr=1e-4)
+    losses = model(**model.data_preprocessor(batch, True), mode='loss')
+    total = sum(v for k, v in losses.items() if k.startswith('loss'))
+    assert torch.isfinite(total)
+    total.backward()
+    optim.step()
+    model.eval()
+    model.fit([_moving_squares(f't{i}', i) for i in range(3)],
+              [_moving_squares(f'v{i}', 9 + i) for i in range(2)],
+              clip_to_frame=cfg.test_evaluator.clip_to_frame)
+    assert model.is_fitted
+    with torch.no_grad():
+        out = model(**model.data_preprocessor(_moving_squares('x', 99),
+                                              False), mode='predict')
+    windows = np.asarray(out[0].frame_indices)
+    assert windows.shape == (len(window_starts(24, t, cfg.model.stride)), t)
+    assert out[0].pred_scores.shape == windows.shape
+    assert len(out[0].pred_tube_scores) > 0
+    assert torch.isfinite(out[0].pred_scores).all()
 
 
 def test_dataset_configs_read_root_from_env(monkeypatch, tmp_path):

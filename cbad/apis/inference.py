@@ -182,8 +182,10 @@ def score_offline(model: torch.nn.Module, frames: torch.Tensor,
     if geometry['video_level']:
         sample = model.predict([frames])[0]
         windows = np.asarray(sample.frame_indices)
+        scores = sample.pred_scores.numpy()
+        # (W,) one score per window, or (W, T) per-frame evidence
         evidence = np.broadcast_to(
-            sample.pred_scores.numpy()[:, None], windows.shape)
+            scores.reshape(len(windows), -1), windows.shape)
     else:
         windows = np.stack(build_clip_index(length, geometry['clip_len'],
                                             geometry['stride']))
@@ -232,7 +234,8 @@ class StreamingScorer:
                 'no window covers.')
         self.video_level = geometry['video_level']
         if self.video_level and (not isinstance(model, ContrastiveDetector)
-                                 or model.grid):
+                                 or model.grid or not getattr(
+                                     model, 'streams_frames', True)):
             raise NotImplementedError(
                 f'streaming scores ContrastiveDetector (global embeddings) '
                 f'and clip-level detectors; {type(model).__name__}'

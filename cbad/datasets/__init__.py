@@ -14,6 +14,7 @@ from .sources import FrameFolderSource, FrameSource, VideoFileSource
 from .synthetic import SyntheticDataset
 from .synthetic_scene import synthetic_videos
 from .transforms import LoadClipFrames, PackClipInputs, ResizeClip
+from .tube_dataset import PackTubeInputs, TubeDataset
 
 __all__ = [
     'build_clip_index', 'FrameSource', 'FrameFolderSource', 'VideoFileSource',
@@ -23,5 +24,6 @@ __all__ = [
     'load_shanghaitech_labels', 'load_volume_label', 'parse_ucsd_m',
     'load_mat_ranges', 'ranges_to_labels', 'load_label_file',
     'LoadClipFrames', 'ResizeClip', 'PackClipInputs',
-    'compute_motion_intensity', 'assign_motion_groups', 'NeighbourClipSampler'
+    'compute_motion_intensity', 'assign_motion_groups', 'NeighbourClipSampler',
+    'TubeDataset', 'PackTubeInputs'
 ]

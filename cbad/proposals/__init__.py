@@ -16,11 +16,13 @@ from .iou_tracker import MATCHING_MODES, IoUTracker, box_iou
 from .motion_attributes import (ATTRIBUTE_NAMES, DIRECTION_BINS,
                                 motion_attributes)
 from .optical_flow import FLOW_METHODS, OpticalFlow, flow_magnitude
+from .tube_extractor import DEFAULT_ATTRIBUTES, TubeExtractor, VideoTubes
 
 __all__ = [
     'BackgroundMotionProposer', 'FrameProposals', 'OpticalFlow', 'IoUTracker',
     'box_iou', 'MATCHING_MODES',
     'RunningMedianBackground', 'MOG2Background', 'build_background',
     'motion_attributes', 'flow_magnitude', 'FLOW_METHODS', 'BACKGROUND_MODELS',
-    'COMBINE_MODES', 'ATTRIBUTE_NAMES', 'DIRECTION_BINS'
+    'COMBINE_MODES', 'ATTRIBUTE_NAMES', 'DIRECTION_BINS', 'TubeExtractor',
+    'VideoTubes', 'DEFAULT_ATTRIBUTES'
 ]

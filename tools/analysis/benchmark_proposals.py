@@ -3,13 +3,19 @@
 For each optical-flow method, decodes the same frames and runs the causal
 proposals (background model + flow -> boxes) and their motion attributes,
 one core, and prints frames/s of decode alone and of decode + proposals +
-attributes in the same run, with the ratio. A benchmark, not a test: the
-numbers depend on the machine and on what else runs on it.
+attributes in the same run, with the ratio. With ``--model CONFIG
+CHECKPOINT`` it times the whole detector instead (decode + ``predict`` of
+each video: proposals, tubes, encoder, scorers), torch on ``--threads``
+threads. A benchmark, not a test: the numbers depend on the machine and on
+what else runs on it.
 
 Example::
 
     CBAD_DATA_ROOT=../shared/datasets python \
         tools/analysis/benchmark_proposals.py --limit 600
+    CBAD_DATA_ROOT=../shared/datasets python \
+        tools/analysis/benchmark_proposals.py --model \
+        configs/cbad/cbad_ped2_objects.py work_dirs/objects/epoch_10.pth
 """
 import argparse
 import glob
@@ -48,6 +54,10 @@ def parse_args():
                         choices=['running_median', 'mog2'])
     parser.add_argument('--limit', type=int, default=None,
                         help='use at most this many frames')
+    parser.add_argument('--model', nargs=2, metavar=('CONFIG', 'CHECKPOINT'),
+                        help='time this detector end to end instead')
+    parser.add_argument('--threads', type=int, default=2,
+                        help='torch threads with --model (default 2)')
     add_debug_argument(parser)
     return parser.parse_args()
 
@@ -75,10 +85,38 @@ def decode(files):
     return [cv2.imread(f, cv2.IMREAD_GRAYSCALE) for f in files]
 
 
+def benchmark_model(args, videos, total):
+    """Decode frames/s and decode + predict frames/s of one detector."""
+    import numpy as np
+    import torch
+
+    from cbad.apis import init_detector
+    from cbad.structures import ClipDataSample
+    torch.set_num_threads(args.threads)
+    model = init_detector(args.model[0], args.model[1], device='cpu')
+    start = time.perf_counter()
+    for files in videos:
+        decode(files)
+    decode_fps = total / (time.perf_counter() - start)
+    start = time.perf_counter()
+    for files in videos:
+        frames = torch.from_numpy(np.stack(decode(files)))[None]
+        data = model.data_preprocessor(
+            dict(inputs=[frames], data_samples=[ClipDataSample()]), False)
+        model.predict(**data)
+    full_fps = total / (time.perf_counter() - start)
+    print(f'{total} frames in {len(videos)} videos; {args.model[0]}, '
+          f'torch threads {args.threads}')
+    print(f'decode {decode_fps:.0f} f/s, end-to-end (decode + predict) '
+          f'{full_fps:.0f} f/s, ratio {full_fps / decode_fps:.2f}')
+
+
 def main():
     args = parse_args()
     cv2.setNumThreads(1)
     videos, total = list_videos(args.frames_root, args.limit)
+    if args.model:
+        return benchmark_model(args, videos, total)
     print(f'{total} frames in {len(videos)} videos from {args.frames_root}; '
           f'grid scale {args.scale}, background {args.background}, one core')
     print(f'{"flow":<15}{"decode f/s":>12}{"end-to-end f/s":>16}'

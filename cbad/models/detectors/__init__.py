@@ -13,3 +13,6 @@ __all__ += ['HandcraftedDetector']
 
 from .future_prediction_detector import FuturePredictionDetector  # noqa: E402
 __all__ += ['FuturePredictionDetector']
+
+from .object_contrastive_detector import ObjectContrastiveDetector  # noqa: E402
+__all__ += ['ObjectContrastiveDetector']

@@ -1,6 +1,7 @@
 from .base_fitted_scorer import BaseFittedScorer
 from .centre_distance_scorer import CentreDistanceScorer
 from .knn_support_scorer import KNNSupportScorer
+from .motion_attribute_scorer import MotionAttributeScorer
 from .prototype_mahalanobis_scorer import PrototypeMahalanobisScorer
 from .quantile_normalizer import QuantileNormalizer
 from .reconstruction_error_scorer import ReconstructionErrorScorer
@@ -9,7 +10,7 @@ from .weighted_score_fusion import WeightedScoreFusion
 
 __all__ = [
     'BaseFittedScorer', 'CentreDistanceScorer', 'KNNSupportScorer',
-    'PrototypeMahalanobisScorer', 'QuantileNormalizer',
+    'MotionAttributeScorer', 'PrototypeMahalanobisScorer', 'QuantileNormalizer',
     'ReconstructionErrorScorer', 'TemporalResidualScorer',
     'WeightedScoreFusion'
 ]

@@ -1,0 +1,316 @@
+"""The contrastive detector of Tong & Wu (2026) on object tubes."""
+from collections import defaultdict
+from typing import Dict, Iterable, List, Optional, Tuple
+
+import numpy as np
+import torch
+from mmengine.logging import MMLogger
+
+from cbad.proposals import TubeExtractor, VideoTubes
+from cbad.registry import DETECTORS
+from cbad.structures import ClipDataSample
+from .contrastive_detector import ContrastiveDetector
+
+#: Scorer terms fed the tubes' motion attributes instead of embeddings.
+ATTRIBUTE_TERMS = ('M', )
+
+
+@DETECTORS.register_module()
+class ObjectContrastiveDetector(ContrastiveDetector):
+    """The paper's model with a behaviour segment of one moving object as
+    its unit (docs/model_cbad.md, "object-centric unit").
+
+    A video's moving regions are found causally (``tubes.proposer``), linked
+    by an IoU tracker and cut into tubes: per window of ``clip_len`` frames
+    every ``stride``, one tube per region of the window's anchor frame, a
+    box following the region over the window, resized to ``crop_size``
+    (:class:`~cbad.proposals.TubeExtractor`, shared with the training
+    dataset :class:`~cbad.datasets.TubeDataset`).
+
+    Training is the parent's (eq. 9-16) on tubes: negatives are other tubes;
+    a tube's overlapping tubes of the same video are masked out of them (the
+    same-video mask of ``InstanceContrastLoss``); the smoothness loss pairs
+    consecutive tubes of one *track*; motion groups (eq. 8) come from the
+    flow inside the tube.
+
+    Scoring: each tube gets the parent's terms on its embedding (``D``,
+    ``R``; ``T`` along its track's consecutive tubes) and, for terms named
+    in :data:`ATTRIBUTE_TERMS` (``M``, a :class:`MotionAttributeScorer`), on
+    its motion attributes; the fusion's quantile normalisers make them
+    comparable. A window's score is the largest over its tubes; a window
+    with no tube (nothing moves at its anchor frame) gets the normal floor
+    ``empty_window_score``, the smallest fused score of the normal
+    validation tubes. Frames then take the metric's clip-to-frame reduction
+    (``'max'`` in the configs: a frame's score is the max over the tubes
+    covering it), so every frame still gets exactly one score.
+
+    Args:
+        tubes (dict): :class:`~cbad.proposals.TubeExtractor` arguments
+            (without ``clip_len``/``stride``, which are the detector's).
+        tube_batch (int): Tubes encoded at once. Defaults to 256.
+        **kwargs: :class:`ContrastiveDetector` arguments (``grid`` and
+            ``speed_negative`` are not supported).
+
+    Shape:
+        - training inputs: (N, C, T, S, S) tube crops.
+        - predict inputs: (1, L, H, W) whole grey videos, normalised by the
+          data preprocessor (the proposals see them back in 0-255).
+    """
+
+    #: StreamingScorer encodes whole frames; tubes are scored offline (the
+    #: proposals are causal, a streaming path is future work).
+    streams_frames = False
+
+    def __init__(self, tubes: dict, tube_batch: int = 256, **kwargs) -> None:
+        if kwargs.get('grid') or kwargs.get('speed_negative'):
+            raise ValueError('ObjectContrastiveDetector supports neither '
+                             'grid nor speed_negative.')
+        super().__init__(**kwargs)
+        self.tubes_cfg = dict(tubes)
+        self.extractor = TubeExtractor(
+            clip_len=self.clip_len, stride=self.stride, **tubes)
+        self.tube_batch = tube_batch
+        self.register_buffer('empty_window_score', torch.tensor(float('nan')))
+
+    @property
+    def is_fitted(self) -> bool:
+        return bool(super().is_fitted
+                    and not torch.isnan(self.empty_window_score))
+
+    # ------------------------------------------------------------ training
+    def loss(self, inputs: torch.Tensor,
+             data_samples: Optional[List[ClipDataSample]] = None
+             ) -> Dict[str, torch.Tensor]:
+        """Eq. 13-16 on a batch of tubes (weights in each loss)."""
+        if data_samples is None:
+            raise ValueError('ObjectContrastiveDetector.loss needs the tube '
+                             'data samples (TubeDataset + PackTubeInputs).')
+        device = inputs.device
+        video_ids = self._meta_tensor(data_samples, 'video_index', device)
+        starts = torch.tensor(
+            [int(np.asarray(s.frame_indices)[0]) for s in data_samples],
+            dtype=torch.long, device=device)
+        view_b = self.view_augment(inputs) if self.view_augment else inputs
+        z_a = self.embed_clips(inputs)  # N x D
+        z_b = self.embed_clips(view_b)
+        losses = dict(loss_ins=self.instance_loss(
+            self.head(z_a), self.head(z_b), video_ids, starts,
+            inputs.shape[2]))
+        if self.prototype_loss is not None:
+            groups = self._meta_tensor(data_samples, 'motion_group', device)
+            losses['loss_pro'] = self.prototype_loss(z_a, groups)
+        if self.smoothness_loss is not None:
+            # neighbours are consecutive tubes of one track: a (video,
+            # track) pair plays the role of the parent's video
+            tracks = self._meta_tensor(data_samples, 'track_id', device)
+            keys = video_ids * (int(tracks.max()) + 2) + tracks + 1
+            # an untracked tube (-1) is a track of its own, not one with
+            # every other untracked tube of its video
+            own = -1 - torch.arange(len(keys), device=device)
+            keys = torch.where(tracks >= 0, keys, own)
+            losses['loss_tem'] = self.smoothness_loss(z_a, keys, starts,
+                                                      self.stride)
+        return losses
+
+    # ------------------------------------------------------------- scoring
+    def _grey_frames(self, frames: torch.Tensor) -> np.ndarray:
+        """(1, L, H, W) normalised video -> (L, H, W) uint8 (the inverse
+        of the data preprocessor's normalisation)."""
+        if frames.dim() != 4 or frames.shape[0] != 1:
+            raise ValueError('ObjectContrastiveDetector scores grey videos '
+                             f'(1, L, H, W); got {tuple(frames.shape)}. Use '
+                             'LoadClipFrames(to_gray=True).')
+        preprocessor = self.data_preprocessor
+        x = frames[0].float()
+        if getattr(preprocessor, '_normalize', False):
+            x = x * preprocessor.std.view(-1)[0] + preprocessor.mean.view(
+                -1)[0]
+        return x.round().clamp(0, 255).to(torch.uint8).cpu().numpy()
+
+    def _normalised_crops(self, crops: np.ndarray) -> torch.Tensor:
+        x = torch.from_numpy(crops).float().unsqueeze(1)  # N x 1 x T x S x S
+        preprocessor = self.data_preprocessor
+        if getattr(preprocessor, '_normalize', False):
+            x = (x - preprocessor.mean.view(-1)[0]) / preprocessor.std.view(
+                -1)[0]
+        return x.to(self.empty_window_score.device)
+
+    @torch.no_grad()
+    def embed_tubes(self, video: VideoTubes) -> torch.Tensor:
+        """Scored vectors (N, D) of a video's tubes."""
+        if len(video) == 0:
+            dim = (self.head.out_dim if self.score_space == 'projection' else
+                   self.head.in_dim)
+            return self.empty_window_score.new_zeros(0, dim)
+        z = [self._scored_space(self.embed_clips(self._normalised_crops(
+            video.crops[i:i + self.tube_batch])))
+             for i in range(0, len(video), self.tube_batch)]
+        return torch.cat(z)
+
+    @torch.no_grad()
+    def tube_terms(self, video: VideoTubes,
+                   z: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Raw score of every term for each tube of one video: (N,) each."""
+        attributes = torch.from_numpy(video.attributes).to(z.device)
+        terms = {}
+        for name, scorer in self.scorers.items():
+            if len(video) == 0:
+                terms[name] = z.new_zeros(0)
+            elif name in ATTRIBUTE_TERMS:
+                terms[name] = scorer(attributes)
+            elif name == 'T':
+                terms[name] = self._along_tracks(scorer, video, z)
+            else:
+                terms[name] = scorer(z).reshape(-1)
+        return terms
+
+    @staticmethod
+    def _along_tracks(scorer, video: VideoTubes,
+                      z: torch.Tensor) -> torch.Tensor:
+        """A sequence term (``T``) over each track's tubes in window order;
+        an untracked tube is a sequence of its own (score 0)."""
+        out = z.new_zeros(len(video))
+        groups: Dict[int, List[int]] = defaultdict(list)
+        for i, track in enumerate(video.track_ids):
+            groups[int(track) if track >= 0 else -1 - i].append(i)
+        for members in groups.values():
+            members = sorted(members, key=lambda i: video.window_index[i])
+            out[members] = scorer(z[members])
+        return out
+
+    def _window_max(self, values: torch.Tensor, video: VideoTubes,
+                    empty: float) -> torch.Tensor:
+        """(S,) largest value over each window's tubes, ``empty`` if none."""
+        out = torch.full((len(video.windows), ), float('-inf'))
+        if len(video):
+            index = torch.from_numpy(video.window_index)
+            out = out.scatter_reduce(0, index, values.float().cpu(), 'amax')
+        out[torch.isinf(out)] = empty
+        return out
+
+    @staticmethod
+    def _own_frames(windows: np.ndarray) -> np.ndarray:
+        """(S, T) bool: the frames a window's tubes speak for.
+
+        A tube is cut around its anchor, the window's last frame: it
+        describes the object up to there. So a window speaks for the frames
+        after the previous window's last frame up to its own (``stride``
+        frames; the first window for all its frames, the end-aligned last
+        one for those after its predecessor), never for earlier frames that
+        another window already ended on. Every frame belongs to exactly one
+        window, and its score is final once that window has been seen.
+        """
+        own = np.zeros(windows.shape, bool)
+        previous_end = -1
+        for w, frames in enumerate(windows):
+            own[w] = frames > previous_end
+            previous_end = max(previous_end, int(frames.max()))
+        return own
+
+    def _frame_evidence(self, window_values: torch.Tensor, own: np.ndarray,
+                        floor: float) -> torch.Tensor:
+        """(S, T) evidence: the window's value on its own frames, the floor
+        elsewhere (a max over windows then gives every frame its own
+        window's value)."""
+        values = window_values.view(-1, 1).expand(own.shape).clone()
+        values[~torch.from_numpy(own)] = floor
+        return values
+
+    @torch.no_grad()
+    def predict(self, inputs, data_samples=None) -> List[ClipDataSample]:
+        """Score every window of each video from its tubes.
+
+        Each returned sample carries ``frame_indices`` (S, T) windows and
+        per-frame evidence ``pred_scores`` (S, T): the largest fused ``A``
+        over the window's tubes (the floor for a window without tubes) on
+        the frames the window speaks for (:meth:`_own_frames`), the floor on
+        the others, so the metric's ``clip_to_frame='max'`` gives each frame
+        the score of the tubes anchored on it or just after it.
+        ``pred_terms_<name>`` (S, T) likewise with the raw terms (floor 0),
+        and per tube ``pred_tube_scores`` (N,) with metainfo
+        ``tube_window_index`` (N,) and ``tube_boxes`` (N, 4) (each tube's box
+        in its anchor frame, frame pixels).
+        """
+        if isinstance(inputs, torch.Tensor):
+            inputs = list(inputs)
+        if data_samples is None:
+            data_samples = [ClipDataSample() for _ in inputs]
+        threshold = self.threshold_metainfo()
+        floor = float(self.empty_window_score)
+        for frames, sample in zip(inputs, data_samples):
+            video = self.extractor(self._grey_frames(frames))
+            z = self.embed_tubes(video)
+            terms = self.tube_terms(video, z)
+            fused = (self.fusion(terms) if len(video) else z.new_zeros(0))
+            own = self._own_frames(video.windows)
+            sample.pred_scores = self._frame_evidence(
+                self._window_max(fused, video, floor), own, floor)
+            for name, value in terms.items():
+                sample.set_field(
+                    self._frame_evidence(
+                        self._window_max(value, video, 0.0), own, 0.0),
+                    f'pred_terms_{name}')
+            sample.pred_tube_scores = fused.float().cpu()
+            boxes = np.asarray(
+                [t.boxes[t.anchor - t.start] if t.anchor - t.start < len(
+                    t.boxes) else t.boxes[-1] for t in video.tubes],
+                np.float32).reshape(-1, 4)
+            sample.set_metainfo(dict(frame_indices=video.windows,
+                                     num_frames=video.num_frames,
+                                     tube_window_index=video.window_index,
+                                     tube_boxes=boxes,
+                                     **threshold))
+        return data_samples
+
+    # ------------------------------------------------------------- fitting
+    @torch.no_grad()
+    def _loader_tubes(self, loader: Iterable
+                      ) -> List[Tuple[VideoTubes, torch.Tensor]]:
+        was_training = self.training
+        self.eval()
+        out = []
+        for data in loader:
+            data = self.data_preprocessor(data, False)
+            inputs = data['inputs']
+            for frames in (list(inputs) if isinstance(inputs, torch.Tensor)
+                           else inputs):
+                video = self.extractor(self._grey_frames(frames))
+                out.append((video, self.embed_tubes(video)))
+        self.train(was_training)
+        if not out:
+            raise ValueError('the fitting loader yielded no videos.')
+        if not sum(len(video) for video, _ in out):
+            raise ValueError(
+                'No tube in any fitting video: the proposals found nothing '
+                'moving. Check the proposer settings (min_area, thresholds) '
+                'against the footage.')
+        return out
+
+    def fit_scorers(self, train_loader: Optional[Iterable]) -> None:
+        """Fit every scorer on the normal training tubes (eq. 17-20)."""
+        if train_loader is None:
+            raise ValueError(
+                'ObjectContrastiveDetector needs the training normals to fit '
+                'its prototypes and memory banks: set `fit_train_dataloader` '
+                'in the config.')
+        videos = self._loader_tubes(train_loader)
+        bank = torch.cat([z for _, z in videos])
+        attributes = torch.from_numpy(
+            np.concatenate([video.attributes for video, _ in videos]))
+        keep = self.subsample_bank(torch.arange(len(bank)), self.bank_size)
+        for name, scorer in self.scorers.items():
+            scorer.fit(attributes[keep] if name in ATTRIBUTE_TERMS else
+                       bank[keep])
+        MMLogger.get_current_instance().info(
+            f'Fitted scorers {sorted(self.scorers)} on {len(keep)} normal '
+            f'training tubes from {len(videos)} videos.')
+
+    def fit_normalizers(self, val_loader: Iterable) -> None:
+        """Fit each term's Q on the validation tubes, then the floor of a
+        window without tubes (the smallest fused validation score)."""
+        per_video = [self.tube_terms(video, z)
+                     for video, z in self._loader_tubes(val_loader)]
+        terms = {name: torch.cat([t[name] for t in per_video])
+                 for name in self.scorers}
+        self.fusion.fit(terms)
+        self.empty_window_score.fill_(float(self.fusion(terms).min()))

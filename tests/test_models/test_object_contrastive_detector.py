@@ -1,0 +1,263 @@
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+
+from cbad.evaluation.functional import clip_to_frame_scores
+from cbad.models.detectors.object_contrastive_detector import \
+    ObjectContrastiveDetector
+from cbad.registry import MODELS
+from cbad.structures import ClipDataSample, window_starts
+from cbad.utils import register_all_modules
+from cbad.utils.checkpoint import load_checkpoint_strictly
+
+register_all_modules()
+TINY = osp.join(osp.dirname(osp.dirname(__file__)), 'configs',
+                'objects_tiny.py')
+HEIGHT, WIDTH, SIDE = 96, 128, 16
+CLIP_LEN, STRIDE, CROP, D = 8, 4, 16, 16
+M_ONLY = dict(D=0.0, T=0.0, R=0.0, M=1.0)
+
+
+def build(weights=None, **kwargs):
+    """The tiny detector of tests/configs/objects_tiny.py, overridden."""
+    torch.manual_seed(0)
+    cfg = Config.fromfile(TINY).model.to_dict()
+    if weights is not None:
+        cfg['fusion']['weights'] = weights
+    cfg.update(kwargs)
+    return MODELS.build(cfg)
+
+
+def _scene(num_frames=28, squares=((4, 40, 2, 0), ), seed=0):
+    """(L, H, W) uint8: textured squares (x0, y0, vx, vy) moving at constant
+    speed over a blurred random background."""
+    rng = np.random.default_rng(seed)
+    background = cv2.GaussianBlur(
+        rng.integers(0, 120, (HEIGHT, WIDTH)).astype(np.uint8), (5, 5), 0)
+    texture = rng.integers(170, 256, (SIDE, SIDE)).astype(np.uint8)
+    frames = np.repeat(background[None], num_frames, axis=0)
+    for t in range(num_frames):
+        for x0, y0, vx, vy in squares:
+            x, y = int(x0 + vx * t), int(y0 + vy * t)
+            frames[t, y:y + SIDE, x:x + SIDE] = texture
+    return frames
+
+
+def video_batch(name, index, frames):
+    """A loader batch of one whole grey video, as sample_unit='video'
+    datasets with PackClipInputs give it."""
+    sample = ClipDataSample(metainfo=dict(video=name, video_index=index,
+                                          num_frames=len(frames)))
+    return dict(inputs=[torch.from_numpy(frames)[None]],
+                data_samples=[sample])
+
+
+def slow_videos(first_index, count, speed=2):
+    """Normal videos: one square at ``speed`` px/frame, lane by index."""
+    return [video_batch(f'n{i}', i, _scene(28, ((4, 8 + 20 * (i % 4), speed,
+                                                 0), ), seed=i))
+            for i in range(first_index, first_index + count)]
+
+
+def fitted(weights=None):
+    model = build(weights)
+    model.fit(slow_videos(0, 3), slow_videos(3, 2), segment_len=CLIP_LEN,
+              segment_stride=STRIDE, clip_to_frame='max')
+    return model.eval()
+
+
+def predict(model, frames, name='x'):
+    data = model.data_preprocessor(video_batch(name, 99, frames))
+    with torch.no_grad():
+        return model(**data, mode='predict')[0]
+
+
+@pytest.fixture(scope='module')
+def model():
+    return fitted()
+
+
+def tube_batch(tracks=(0, 0, 1, 1, 0, 0)):
+    """Six tubes of two videos: per video, two objects' tubes in windows
+    starting at 0 and 4 (consecutive), with motion groups."""
+    samples = [ClipDataSample(metainfo=dict(
+        video_index=i // 4, frame_indices=np.arange(s, s + CLIP_LEN),
+        motion_group=i % 3, track_id=track))
+        for i, (s, track) in enumerate(zip((0, 4, 0, 4, 0, 4), tracks))]
+    return torch.randn(6, 1, CLIP_LEN, CROP, CROP), samples
+
+
+def test_loss_on_tubes_is_finite_with_gradients():
+    model = build()
+    inputs, samples = tube_batch()
+    losses = model(inputs, samples, mode='loss')
+    assert set(losses) == {'loss_ins', 'loss_pro', 'loss_tem'}
+    assert all(torch.isfinite(v) for v in losses.values())
+    assert losses['loss_tem'] > 0  # tracks 0 and 1 have consecutive tubes
+    sum(losses.values()).backward()
+    for name, p in model.encoder.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all(), name
+    assert model.aggregator.q.grad is not None
+    with pytest.raises(ValueError, match='tube data samples'):
+        model(inputs, None, mode='loss')
+
+
+def test_smoothness_pairs_consecutive_tubes_of_one_track_only():
+    model = build()
+    inputs, _ = tube_batch()
+    # every tube its own track: no pair, even within one video
+    _, samples = tube_batch(tracks=(0, 1, 2, 3, 4, 5))
+    assert model(inputs, samples, mode='loss')['loss_tem'] == 0
+    # untracked tubes (-1) are not one track either
+    _, samples = tube_batch(tracks=(-1, ) * 6)
+    assert model(inputs, samples, mode='loss')['loss_tem'] == 0
+
+
+@pytest.mark.parametrize('num_frames', [1, 5, 8, 9, 12, 13, 22, 30])
+def test_own_frames_give_every_frame_exactly_one_window(num_frames):
+    starts = window_starts(num_frames, CLIP_LEN, STRIDE)
+    windows = np.minimum(starts[:, None] + np.arange(CLIP_LEN),
+                         num_frames - 1)
+    own = ObjectContrastiveDetector._own_frames(windows)
+    assert own.shape == windows.shape and own.dtype == bool
+    assert own[0].all()  # the first window speaks for all its frames
+    owner = np.full(num_frames, -1)
+    for w in range(len(windows)):
+        for f in np.unique(windows[w][own[w]]):
+            assert owner[f] == -1, f'frame {f} owned twice'
+            owner[f] = w
+    assert (owner >= 0).all()
+    # a frame belongs to the first window that ends on or after it
+    ends = windows.max(1)
+    np.testing.assert_array_equal(
+        owner, [np.flatnonzero(ends >= f)[0] for f in range(num_frames)])
+    if num_frames == 22:  # starts 0, 4, 8, 12 and the end-aligned 14
+        np.testing.assert_array_equal(windows[-1][own[-1]], [20, 21])
+    # with the floor elsewhere, a max over windows is the owner's value
+    values = torch.arange(len(windows), dtype=torch.float32) + 1
+    evidence = build()._frame_evidence(values, own, floor=0.0)
+    frames = clip_to_frame_scores(list(windows), list(evidence.numpy()),
+                                  num_frames, reduce='max')
+    np.testing.assert_array_equal(frames, values.numpy()[owner])
+
+
+def test_fit_sets_the_floor_of_empty_windows(model):
+    fresh = build()
+    assert not fresh.is_fitted
+    assert torch.isnan(fresh.empty_window_score)
+    assert model.is_fitted
+    floor = float(model.empty_window_score)
+    assert np.isfinite(floor) and np.isfinite(float(model.threshold))
+    # the floor is the smallest fused score of the validation tubes
+    val_scores = torch.cat([predict(model, b['inputs'][0][0].numpy())
+                            .pred_tube_scores for b in slow_videos(3, 2)])
+    assert floor == pytest.approx(float(val_scores.min()))
+    # fitting on footage where nothing moves is refused clearly
+    still = [video_batch('s', 0, _scene(20, squares=()))]
+    with pytest.raises(ValueError, match='No tube in any fitting video'):
+        build().fit_scorers(still)
+    with pytest.raises(ValueError, match='fit_train_dataloader'):
+        build().fit_scorers(None)
+
+
+def test_predict_gives_per_frame_evidence_of_each_window(model):
+    frames = _scene(30, ((4, 20, 2, 0), (100, 60, -3, 0)), seed=7)
+    out = predict(model, frames)
+    windows = np.asarray(out.frame_indices)
+    num_windows = len(window_starts(30, CLIP_LEN, STRIDE))
+    assert windows.shape == (num_windows, CLIP_LEN)
+    assert out.num_frames == 30
+    assert out.pred_scores.shape == (num_windows, CLIP_LEN)
+    assert torch.isfinite(out.pred_scores).all()
+    floor = float(model.empty_window_score)
+    own = torch.from_numpy(ObjectContrastiveDetector._own_frames(windows))
+    assert (out.pred_scores[~own] == floor).all()
+    # on its own frames a window has the largest score of its tubes
+    tubes = out.pred_tube_scores
+    index = np.asarray(out.tube_window_index)
+    assert len(tubes) == len(index) == len(out.tube_boxes) > 0
+    assert np.bincount(index, minlength=num_windows).min() >= 1
+    for w in range(num_windows):
+        assert (out.pred_scores[w][own[w]] == tubes[index == w].max()).all()
+    for term in 'DTRM':
+        value = getattr(out, f'pred_terms_{term}')
+        assert value.shape == (num_windows, CLIP_LEN)
+        assert torch.isfinite(value).all() and (value[~own] == 0).all()
+    assert np.isfinite(out.pred_threshold)
+    # the anchor-frame boxes lie on the squares' rows
+    centre_y = np.asarray(out.tube_boxes)[:, 1::2].mean(1)
+    assert set(np.round(centre_y / 40)) <= {1.0, 2.0}
+
+
+def test_videos_without_tubes_or_shorter_than_a_window(model):
+    still = predict(model, _scene(20, squares=()))
+    assert len(still.pred_tube_scores) == 0
+    assert (still.pred_scores == model.empty_window_score).all()
+    assert all((getattr(still, f'pred_terms_{t}') == 0).all() for t in 'DTRM')
+    short = predict(model, _scene(5))
+    assert short.pred_scores.shape == (1, CLIP_LEN)
+    np.testing.assert_array_equal(np.asarray(short.frame_indices),
+                                  [[0, 1, 2, 3, 4, 4, 4, 4]])
+    assert torch.isfinite(short.pred_scores).all()
+
+
+def test_frame_scores_by_video_reads_the_evidence(model):
+    batch = video_batch('x', 99, _scene(22, seed=5))
+    frames = model.frame_scores_by_video([batch], clip_to_frame='max')['x']
+    out = predict(model, _scene(22, seed=5))
+    windows = np.asarray(out.frame_indices)
+    own = ObjectContrastiveDetector._own_frames(windows)
+    expected = np.empty(22)
+    for w in range(len(windows)):
+        expected[windows[w][own[w]]] = out.pred_scores[w][own[w]].numpy()
+    np.testing.assert_allclose(frames, expected, rtol=1e-6)
+
+
+def test_a_faster_object_scores_higher_than_the_normal_speed():
+    # fitted on squares at 2 px/frame, the motion term alone decides
+    model = fitted(M_ONLY)
+    slow = predict(model, _scene(28, ((4, 50, 2, 0), ), seed=21))
+    fast = predict(model, _scene(28, ((4, 50, 4, 0), ), seed=21))
+    assert len(slow.pred_tube_scores) and len(fast.pred_tube_scores)
+    assert fast.pred_tube_scores.min() > slow.pred_tube_scores.max()
+    assert fast.pred_scores.max() > slow.pred_scores.max()
+    assert (fast.pred_terms_M.amax(1) > slow.pred_terms_M.amax(1)).any()
+
+
+def test_checkpoint_round_trip_gives_identical_predictions(model, tmp_path):
+    path = str(tmp_path / 'objects.pth')
+    torch.save({'state_dict': model.state_dict()}, path)
+    fresh = build()
+    assert not fresh.is_fitted
+    load_checkpoint_strictly(fresh, path)
+    fresh.eval()
+    assert fresh.is_fitted
+    assert float(fresh.empty_window_score) == float(model.empty_window_score)
+    frames = _scene(26, ((4, 20, 2, 0), (90, 60, -3, 0)), seed=3)
+    a, b = predict(model, frames), predict(fresh, frames)
+    torch.testing.assert_close(b.pred_scores, a.pred_scores)
+    torch.testing.assert_close(b.pred_tube_scores, a.pred_tube_scores)
+    for term in 'DTRM':
+        torch.testing.assert_close(getattr(b, f'pred_terms_{term}'),
+                                   getattr(a, f'pred_terms_{term}'))
+
+
+def test_grey_frames_undo_the_preprocessor_and_refuse_colour(model):
+    frames = _scene(6)
+    data = model.data_preprocessor(video_batch('x', 0, frames))
+    np.testing.assert_array_equal(model._grey_frames(data['inputs'][0]),
+                                  frames)
+    colour = torch.zeros(3, 6, HEIGHT, WIDTH)
+    with pytest.raises(ValueError, match='grey videos'):
+        model._grey_frames(colour)
+
+
+def test_unsupported_options_are_refused():
+    with pytest.raises(ValueError, match='neither grid nor speed_negative'):
+        build(grid=True)
+    with pytest.raises(ValueError, match='neither grid nor speed_negative'):
+        build(speed_negative=dict(type='SpeedNegative', clip_len=CLIP_LEN))
