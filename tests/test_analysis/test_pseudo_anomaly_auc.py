@@ -1,12 +1,20 @@
-"""The label-free speed-up validation signal of tools/analysis."""
+"""The label-free pseudo-anomaly validation signals of tools/analysis."""
+import json
 import os.path as osp
 import sys
 
 import pytest
 import torch
+from mmengine.config import Config
 
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))), 'tools', 'analysis'))
+from cbad.datasets.pseudo_anomalies import KINDS as OBJECT_KINDS
+from cbad.registry import MODELS
+from cbad.utils import register_all_modules
+from cbad.utils.cli import run_cli
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.join(REPO, 'tools', 'analysis'))
+import pseudo_anomaly_auc  # noqa: E402
 from pseudo_anomaly_auc import speed_up_auc, sped_up  # noqa: E402
 
 
@@ -48,3 +56,62 @@ def test_a_motion_detector_separates_sped_up_videos():
     assert result['num_frames'] == 40 + 37
     with pytest.raises(ValueError, match='>= 2'):
         speed_up_auc(FrameDifference(), videos, geometry, speeds=(1, ))
+
+
+class FrameDifferenceDetector(FrameDifference, torch.nn.Module):
+    """:class:`FrameDifference` with what the tool's ``run`` asks of a
+    fitted detector: a config, a data preprocessor, ``is_fitted``."""
+
+    def __init__(self, cfg):
+        torch.nn.Module.__init__(self)
+        self.cfg = cfg
+        self.is_fitted = True
+        self.data_preprocessor = MODELS.build(dict(
+            type='ClipDataPreprocessor', mean=[127.5], std=[127.5]))
+
+
+def test_object_kinds_on_the_synthetic_scene(tmp_path, monkeypatch, capsys):
+    register_all_modules()
+    config = osp.join(REPO, 'configs', 'convae', 'convae_synthetic.py')
+    model = FrameDifferenceDetector(Config.fromfile(config))
+    monkeypatch.setattr(pseudo_anomaly_auc, 'init_detector',
+                        lambda *args, **kwargs: model)
+    assert pseudo_anomaly_auc.parse_args([config, 'x.pth']).kinds == [
+        'speed']  # today's behaviour stays the default
+    out = tmp_path / 'aucs.json'
+    argv = [config, 'x.pth', '--kinds', 'speed', *OBJECT_KINDS, '--seed',
+            '0', '--repeats', '2', '--speeds', '2', '--out', str(out)]
+    assert run_cli(lambda: pseudo_anomaly_auc.main(argv)) == 0
+    assert 'object_pasted_reversed' in capsys.readouterr().out  # the table
+    result = json.loads(out.read_text())
+    kinds = result['kinds']
+    assert list(kinds) == ['speed', *OBJECT_KINDS]
+    # today's keys are kept at the top level for the speed-up
+    assert result['auc'] == kinds['speed']['auc'] == result['auc_x2']
+    # 2 validation videos of 120 frames, each edited by every kind
+    assert result['num_normal_frames'] == 240 == result['num_frames']
+    for kind in OBJECT_KINDS:
+        assert kinds[kind]['edits'] == {'train_02': 2, 'train_06': 2}
+        assert kinds[kind]['num_frames'] >= 4 * 16
+    # A frame-difference detector sees faster objects and an extra pasted
+    # object as more motion, and a frozen object as less.
+    assert kinds['object_faster']['auc'] > 0.6
+    assert kinds['object_pasted_reversed']['auc'] > 0.6
+    assert kinds['object_stopped']['auc'] < 0.35
+    assert 0 < result['auc_objects'] < 1
+
+
+def test_edited_frames_go_through_the_test_pipeline_like_the_dataset():
+    register_all_modules()
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs', 'convae', 'convae_synthetic.py'))
+    cfg.test_dataloader.dataset.pipeline.insert(
+        1, dict(type='ResizeClip', size=(60, 80)))
+    model = FrameDifferenceDetector(cfg)
+    videos = pseudo_anomaly_auc.SourceVideos(
+        pseudo_anomaly_auc.validation_dataset(cfg))
+    name, frames = videos[1]
+    assert frames.shape == (120, 120, 160)  # source resolution, grey
+    expected = pseudo_anomaly_auc.validation_videos(model, cfg)[1]
+    assert expected.shape == (1, 120, 60, 80)
+    assert torch.equal(videos.to_inputs(model, 1, frames), expected)
