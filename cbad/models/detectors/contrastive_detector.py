@@ -301,20 +301,32 @@ class ContrastiveDetector(BaseAnomalyDetector):
 
     # ------------------------------------------------------------- fitting
     @torch.no_grad()
-    def _video_embeddings(self, loader: Iterable) -> List[torch.Tensor]:
+    def map_videos(self, loader: Iterable, fn) -> list:
+        """``fn(frames)`` of every (preprocessed) video of a fitting loader,
+        in eval mode (the previous mode restored after).
+
+        Raises:
+            ValueError: If the loader yields no video.
+        """
         was_training = self.training
         self.eval()
         out = []
-        for data in loader:
-            data = self.data_preprocessor(data, False)
-            inputs = data['inputs']
-            for frames in (list(inputs) if isinstance(inputs, torch.Tensor)
-                           else inputs):
-                out.append(self.embed_video(frames)[0])
-        self.train(was_training)
+        try:
+            for data in loader:
+                data = self.data_preprocessor(data, False)
+                inputs = data['inputs']
+                for frames in (list(inputs) if isinstance(
+                        inputs, torch.Tensor) else inputs):
+                    out.append(fn(frames))
+        finally:
+            self.train(was_training)
         if not out:
             raise ValueError('the fitting loader yielded no videos.')
         return out
+
+    def _video_embeddings(self, loader: Iterable) -> List[torch.Tensor]:
+        return self.map_videos(loader, lambda frames: self.embed_video(
+            frames)[0])
 
     def fit_scorers(self, train_loader: Optional[Iterable]) -> None:
         """Fit every scorer on the normal training windows (eq. 17-20)."""

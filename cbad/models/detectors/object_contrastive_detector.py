@@ -263,22 +263,13 @@ class ObjectContrastiveDetector(ContrastiveDetector):
         return data_samples
 
     # ------------------------------------------------------------- fitting
-    @torch.no_grad()
     def _loader_tubes(self, loader: Iterable
                       ) -> List[Tuple[VideoTubes, torch.Tensor]]:
-        was_training = self.training
-        self.eval()
-        out = []
-        for data in loader:
-            data = self.data_preprocessor(data, False)
-            inputs = data['inputs']
-            for frames in (list(inputs) if isinstance(inputs, torch.Tensor)
-                           else inputs):
-                video = self.extractor(self._grey_frames(frames))
-                out.append((video, self.embed_tubes(video)))
-        self.train(was_training)
-        if not out:
-            raise ValueError('the fitting loader yielded no videos.')
+        def tubes_and_embeddings(frames):
+            video = self.extractor(self._grey_frames(frames))
+            return video, self.embed_tubes(video)
+
+        out = self.map_videos(loader, tubes_and_embeddings)
         if not sum(len(video) for video, _ in out):
             raise ValueError(
                 'No tube in any fitting video: the proposals found nothing '
