@@ -11,6 +11,9 @@
   detector reports, not a proxy such as ``D`` alone. A frame's map is the
   mean over the windows that cover it. Evidence that only the motion branch
   (Eq. 4) sees does not show: the map reads appearance features.
+- :class:`ObjectContrastiveDetector` (tubes): each tube's box filled with
+  its fused score above the normal floor on the frames its score goes to
+  (:meth:`ObjectContrastiveDetector.tube_maps`): which object, how much.
 - :class:`ReconstructionDetector` (Conv-AE) and :class:`MemAEDetector`: the
   squared reconstruction error per pixel, averaged over channels and over
   the clips covering each frame.
@@ -38,6 +41,7 @@ from torch import nn
 from cbad.datasets.clip_index import build_clip_index
 from cbad.models.detectors import (ContrastiveDetector,
                                    FuturePredictionDetector,
+                                   ObjectContrastiveDetector,
                                    ReconstructionDetector)
 
 __all__ = ['response_maps', 'overlay_heatmap']
@@ -167,6 +171,11 @@ def _prediction_error(model: FuturePredictionDetector,
     return maps
 
 
+def _tube_boxes(model: ObjectContrastiveDetector,
+                frames: torch.Tensor) -> torch.Tensor:
+    return model.tube_maps(frames)
+
+
 def response_maps(model: nn.Module, frames: torch.Tensor) -> np.ndarray:
     """One heat map per frame of where ``model`` sees the anomaly.
 
@@ -193,14 +202,16 @@ def response_maps(model: nn.Module, frames: torch.Tensor) -> np.ndarray:
         - frames: (C, L, H, W).
         - output: (L, H, W), the input resolution.
     """
-    rules = ((ContrastiveDetector, _contrastive_gradcam),
+    rules = ((ObjectContrastiveDetector, _tube_boxes),
+             (ContrastiveDetector, _contrastive_gradcam),
              (FuturePredictionDetector, _prediction_error),
              (ReconstructionDetector, _reconstruction_error))
     rule = next((r for cls, r in rules if isinstance(model, cls)), None)
     if rule is None:
         raise NotImplementedError(
             f'response_maps has no map for {type(model).__name__}; it '
-            'supports ContrastiveDetector (Grad-CAM), ReconstructionDetector '
+            'supports ObjectContrastiveDetector (tube boxes), '
+            'ContrastiveDetector (Grad-CAM), ReconstructionDetector '
             'and MemAEDetector (reconstruction error) and '
             'FuturePredictionDetector (prediction error).')
     if not isinstance(frames, torch.Tensor) or frames.dim() != 4:

@@ -261,3 +261,31 @@ def test_unsupported_options_are_refused():
         build(grid=True)
     with pytest.raises(ValueError, match='neither grid nor speed_negative'):
         build(speed_negative=dict(type='SpeedNegative', clip_len=CLIP_LEN))
+
+
+def test_response_maps_light_the_tube_boxes_by_score():
+    from cbad.apis.infer_outputs import heatmap_unsupported
+    from cbad.visualization import response_maps
+    model = fitted(M_ONLY)
+    assert heatmap_unsupported(model) is None
+    frames = _scene(28, ((4, 50, 4, 0), ), seed=21)  # faster than normal
+    data = model.data_preprocessor(video_batch('x', 99, frames))
+    maps = response_maps(model, data['inputs'][0])
+    assert maps.shape == frames.shape and maps.dtype == np.float32
+    assert 0 <= maps.min() and maps.max() == pytest.approx(1.0)
+    sample = predict(model, frames)
+    for t in range(12, len(frames)):  # after the background's warm-up
+        lit = np.argwhere(maps[t] > 0)
+        if len(lit):  # only near the square of that frame
+            x = int(4 + 4 * t)
+            assert lit[:, 1].min() >= x - SIDE and lit[:, 1].max() <= (
+                x + 2 * SIDE)
+            assert 30 <= lit[:, 0].min() and lit[:, 0].max() <= 50 + 2 * SIDE
+    assert (maps.reshape(len(frames), -1).max(1) > 0).sum() > len(frames) / 2
+    # a frame's map is lit exactly where its score is above the floor
+    floor = float(model.empty_window_score)
+    scores = sample.pred_scores.numpy().max(1)
+    assert (scores > floor).any()
+    still = np.repeat(frames[:1], 28, axis=0)  # nothing moves
+    data = model.data_preprocessor(video_batch('still', 98, still))
+    assert response_maps(model, data['inputs'][0]).max() == 0

@@ -262,6 +262,39 @@ class ObjectContrastiveDetector(ContrastiveDetector):
                                      **threshold))
         return data_samples
 
+    @torch.no_grad()
+    def tube_maps(self, frames: torch.Tensor) -> torch.Tensor:
+        """Where the model responds: each tube's box filled with its fused
+        score above the normal floor, on the frames it speaks for (the
+        frames its score goes to), the largest where boxes overlap.
+
+        Args:
+            frames (Tensor): (1, L, H, W), one normalised grey video.
+
+        Returns:
+            Tensor: (L, H, W) float maps, 0 where no tube responds.
+        """
+        video = self.extractor(self._grey_frames(frames))
+        z = self.embed_tubes(video)
+        fused = (self.fusion(self.tube_terms(video, z)).float().cpu()
+                 if len(video) else torch.zeros(0))
+        maps = torch.zeros(frames.shape[1:])
+        height, width = maps.shape[-2:]
+        own = self._own_frames(video.windows)
+        floor = float(self.empty_window_score)
+        for n, tube in enumerate(video.tubes):
+            value = max(float(fused[n]) - floor, 0.0)
+            w = video.window_index[n]
+            for position, t in enumerate(video.windows[w]):
+                if not own[w][position]:
+                    continue
+                x0, y0, x1, y1 = np.round(tube.boxes[position]).astype(int)
+                x0, x1 = np.clip([x0, x1], 0, width)
+                y0, y1 = np.clip([y0, y1], 0, height)
+                region = maps[t, y0:y1, x0:x1]
+                region.clamp_(min=value)
+        return maps
+
     # ------------------------------------------------------------- fitting
     def _loader_tubes(self, loader: Iterable
                       ) -> List[Tuple[VideoTubes, torch.Tensor]]:
