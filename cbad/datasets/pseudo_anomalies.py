@@ -554,10 +554,13 @@ def _enlarge(box, margin, shape) -> Tuple[int, int, int, int]:
     x0, y0, x1, y1 = (float(v) for v in box[:4])
     grow_x = max(2.0, margin * (x1 - x0))
     grow_y = max(2.0, margin * (y1 - y0))
-    return (max(0, int(np.floor(x0 - grow_x))),
-            max(0, int(np.floor(y0 - grow_y))),
-            min(shape[1], int(np.ceil(x1 + grow_x))),
-            min(shape[0], int(np.ceil(y1 + grow_y))))
+    # clipped on both sides: a path extrapolated off the frame must give an
+    # empty box, not a negative end that numpy reads as "up to the end"
+    left = min(shape[1], max(0, int(np.floor(x0 - grow_x))))
+    top = min(shape[0], max(0, int(np.floor(y0 - grow_y))))
+    right = max(left, min(shape[1], int(np.ceil(x1 + grow_x))))
+    bottom = max(top, min(shape[0], int(np.ceil(y1 + grow_y))))
+    return left, top, right, bottom
 
 
 def _background(video: np.ndarray) -> np.ndarray:

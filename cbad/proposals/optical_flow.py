@@ -60,8 +60,11 @@ class OpticalFlow:
             raise ValueError(f'flow scale must be in (0, 1], got {scale}.')
         self.method = method
         self.scale = float(scale)
-        self._dis = (cv2.DISOpticalFlow_create(_DIS_PRESETS[method])
-                     if method in _DIS_PRESETS else None)
+        self._dis = None  # created on first use: OpenCV objects don't pickle
+
+    def __getstate__(self) -> dict:
+        # copies and spawned workers re-create the DIS object
+        return dict(self.__dict__, _dis=None)
 
     def grid_size(self, frame_shape: Tuple[int, int]) -> Tuple[int, int]:
         """(h, w) of the reduced grid for frames of shape (H, W)."""
@@ -80,7 +83,10 @@ class OpticalFlow:
                  next_small: np.ndarray) -> np.ndarray:
         """Flow from ``prev_small`` to ``next_small`` (both already on the
         reduced grid, see :meth:`resize`), in input-frame pixels/frame."""
-        if self._dis is not None:
+        if self.method in _DIS_PRESETS:
+            if self._dis is None:
+                self._dis = cv2.DISOpticalFlow_create(
+                    _DIS_PRESETS[self.method])
             flow = self._dis.calc(prev_small, next_small, None)
         else:
             flow = cv2.calcOpticalFlowFarneback(prev_small, next_small, None,

@@ -171,11 +171,6 @@ def _prediction_error(model: FuturePredictionDetector,
     return maps
 
 
-def _tube_boxes(model: ObjectContrastiveDetector,
-                frames: torch.Tensor) -> torch.Tensor:
-    return model.tube_maps(frames)
-
-
 def response_maps(model: nn.Module, frames: torch.Tensor) -> np.ndarray:
     """One heat map per frame of where ``model`` sees the anomaly.
 
@@ -202,7 +197,7 @@ def response_maps(model: nn.Module, frames: torch.Tensor) -> np.ndarray:
         - frames: (C, L, H, W).
         - output: (L, H, W), the input resolution.
     """
-    rules = ((ObjectContrastiveDetector, _tube_boxes),
+    rules = ((ObjectContrastiveDetector, ObjectContrastiveDetector.tube_maps),
              (ContrastiveDetector, _contrastive_gradcam),
              (FuturePredictionDetector, _prediction_error),
              (ReconstructionDetector, _reconstruction_error))

@@ -233,3 +233,19 @@ def test_colour_videos_are_edited_in_every_channel(scene):
     assert np.array_equal(labels, grey_labels)
     assert np.array_equal(out[..., 0], grey_out)
     assert np.array_equal(out[..., 2], 255 - grey_out)
+
+
+@pytest.mark.parametrize('box,expected', [
+    ((-100.0, 10.0, -80.0, 30.0), (0, 8, 0, 32)),     # off the left edge
+    ((10.0, -60.0, 30.0, -40.0), (8, 0, 32, 0)),      # off the top edge
+    ((300.0, 10.0, 320.0, 30.0), (192, 8, 192, 32)),  # off the right edge
+    ((-10.0, 10.0, 10.0, 30.0), (0, 8, 12, 32)),      # half in view
+])
+def test_boxes_off_the_frame_are_empty_not_wrapped(box, expected):
+    # object_faster extrapolates a path beyond the frame when its object
+    # leaves; such boxes must be empty: a negative end would make numpy
+    # slice "up to the end", editing a whole band of the frame
+    from cbad.datasets.pseudo_anomalies import _enlarge
+    left, top, right, bottom = _enlarge(np.array(box), 0.1, (HEIGHT, WIDTH))
+    assert (left, top, right, bottom) == expected
+    assert 0 <= left <= right <= WIDTH and 0 <= top <= bottom <= HEIGHT

@@ -289,3 +289,63 @@ def test_response_maps_light_the_tube_boxes_by_score():
     still = np.repeat(frames[:1], 28, axis=0)  # nothing moves
     data = model.data_preprocessor(video_batch('still', 98, still))
     assert response_maps(model, data['inputs'][0]).max() == 0
+
+
+def test_instance_negatives_keep_other_objects_of_the_same_window():
+    # tubes 0 and 2 share video 0 and window 0 but are two objects (tracks
+    # 0 and 1): with the (video, track) keys only a tube's own overlapping
+    # tubes are masked, so they stay each other's negatives
+    model = build()
+    _, samples = tube_batch()
+    videos = model._meta_tensor(samples, 'video_index', torch.device('cpu'))
+    keys = model._track_keys(samples, videos, torch.device('cpu'))
+    assert keys[0] == keys[1] and keys[2] == keys[3]  # same track
+    assert keys[0] != keys[2]  # same video and window, other object
+    assert keys[4] != keys[0]  # same track id, other video
+    _, samples = tube_batch(tracks=(-1, ) * 6)
+    keys = model._track_keys(samples, videos, torch.device('cpu'))
+    assert len(set(keys.tolist())) == 6  # untracked: each its own
+    # the loss itself sees the difference: masking all same-video overlaps
+    # (the whole-frame rule) gives another value than masking own tracks
+    inputs, samples = tube_batch()
+    ins = model.instance_loss
+    torch.manual_seed(1)
+    z_a, z_b = torch.randn(6, 8), torch.randn(6, 8)
+    starts = torch.tensor([0, 4, 0, 4, 0, 4])
+    by_track = ins(z_a, z_b, model._track_keys(samples, videos,
+                                               torch.device('cpu')),
+                   starts, CLIP_LEN)
+    by_video = ins(z_a, z_b, videos, starts, CLIP_LEN)
+    assert not torch.isclose(by_track, by_video)
+
+
+def test_no_window_scores_below_the_floor(model):
+    video = _scene(28, ((4, 50, 2, 0), ), seed=30)
+    sample = predict(model, video)
+    floor = float(model.empty_window_score)
+    assert (sample.pred_scores >= floor).all()
+    # direct: a value below the floor is lifted to it in every window
+    vt = model.extractor(video)
+    low = torch.full((len(vt), ), floor - 5.0)
+    assert (model._window_max(low, vt, floor) == floor).all()
+
+
+def test_settings_the_frame_mapping_cannot_read_are_refused(model):
+    with pytest.raises(ValueError, match="anchor='last'"):
+        build(tubes=dict(anchor='centre', crop_size=CROP))
+    with pytest.raises(ValueError, match="clip_to_frame='max'"):
+        model.fit_threshold(slow_videos(3, 1), clip_to_frame='mean')
+
+
+def test_detector_with_dis_flow_can_be_copied_and_pickled():
+    import copy
+    import pickle
+    model = build(tubes=dict(
+        proposer=dict(type='BackgroundMotionProposer', flow='dis_ultrafast',
+                      combine='and', min_area=40),
+        crop_size=CROP))
+    model.extractor(_scene(12))  # the DIS object now exists
+    clone = copy.deepcopy(model)
+    pickle.loads(pickle.dumps(model))
+    video = _scene(20)
+    assert len(clone.extractor(video)) == len(model.extractor(video))

@@ -27,11 +27,12 @@ class ObjectContrastiveDetector(ContrastiveDetector):
     (:class:`~cbad.proposals.TubeExtractor`, shared with the training
     dataset :class:`~cbad.datasets.TubeDataset`).
 
-    Training is the parent's (eq. 9-16) on tubes: negatives are other tubes;
-    a tube's overlapping tubes of the same video are masked out of them (the
-    same-video mask of ``InstanceContrastLoss``); the smoothness loss pairs
-    consecutive tubes of one *track*; motion groups (eq. 8) come from the
-    flow inside the tube.
+    Training is the parent's (eq. 9-16) on tubes: negatives are other tubes,
+    other objects of the same window included; a tube's own overlapping
+    tubes (same track, overlapping windows) are masked out of them (the
+    same-video mask of ``InstanceContrastLoss`` keyed by (video, track));
+    the smoothness loss pairs consecutive tubes of one *track*; motion
+    groups (eq. 8) come from the flow inside the tube.
 
     Scoring: each tube gets the parent's terms on its embedding (``D``,
     ``R``; ``T`` along its track's consecutive tubes) and, for terms named
@@ -65,8 +66,12 @@ class ObjectContrastiveDetector(ContrastiveDetector):
         if kwargs.get('grid') or kwargs.get('speed_negative'):
             raise ValueError('ObjectContrastiveDetector supports neither '
                              'grid nor speed_negative.')
+        if tubes.get('anchor', 'last') != 'last':
+            raise ValueError(
+                "ObjectContrastiveDetector maps a tube's score to the frames "
+                "up to its anchor, so it needs tubes.anchor='last', got "
+                f"{tubes['anchor']!r}.")
         super().__init__(**kwargs)
-        self.tubes_cfg = dict(tubes)
         self.extractor = TubeExtractor(
             clip_len=self.clip_len, stride=self.stride, **tubes)
         self.tube_batch = tube_batch
@@ -90,27 +95,34 @@ class ObjectContrastiveDetector(ContrastiveDetector):
         starts = torch.tensor(
             [int(np.asarray(s.frame_indices)[0]) for s in data_samples],
             dtype=torch.long, device=device)
+        keys = self._track_keys(data_samples, video_ids, device)
         view_b = self.view_augment(inputs) if self.view_augment else inputs
         z_a = self.embed_clips(inputs)  # N x D
         z_b = self.embed_clips(view_b)
+        # a tube's own overlapping tubes (same track, overlapping windows)
+        # are masked out of its negatives; other objects stay negatives
         losses = dict(loss_ins=self.instance_loss(
-            self.head(z_a), self.head(z_b), video_ids, starts,
-            inputs.shape[2]))
+            self.head(z_a), self.head(z_b), keys, starts, inputs.shape[2]))
         if self.prototype_loss is not None:
             groups = self._meta_tensor(data_samples, 'motion_group', device)
             losses['loss_pro'] = self.prototype_loss(z_a, groups)
         if self.smoothness_loss is not None:
-            # neighbours are consecutive tubes of one track: a (video,
-            # track) pair plays the role of the parent's video
-            tracks = self._meta_tensor(data_samples, 'track_id', device)
-            keys = video_ids * (int(tracks.max()) + 2) + tracks + 1
-            # an untracked tube (-1) is a track of its own, not one with
-            # every other untracked tube of its video
-            own = -1 - torch.arange(len(keys), device=device)
-            keys = torch.where(tracks >= 0, keys, own)
+            # neighbours are consecutive tubes of one track
             losses['loss_tem'] = self.smoothness_loss(z_a, keys, starts,
                                                       self.stride)
         return losses
+
+    def _track_keys(self, data_samples: List[ClipDataSample],
+                    video_ids: torch.Tensor,
+                    device: torch.device) -> torch.Tensor:
+        """One id per (video, track) pair, the unit the instance loss masks
+        overlaps of and the smoothness loss pairs along; an untracked tube
+        (-1) is a track of its own, not one with every other untracked
+        tube of its video."""
+        tracks = self._meta_tensor(data_samples, 'track_id', device)
+        keys = video_ids * (int(tracks.max()) + 2) + tracks + 1
+        own = -1 - torch.arange(len(keys), device=device)
+        return torch.where(tracks >= 0, keys, own)
 
     # ------------------------------------------------------------- scoring
     def _grey_frames(self, frames: torch.Tensor) -> np.ndarray:
@@ -186,7 +198,10 @@ class ObjectContrastiveDetector(ContrastiveDetector):
             index = torch.from_numpy(video.window_index)
             out = out.scatter_reduce(0, index, values.float().cpu(), 'amax')
         out[torch.isinf(out)] = empty
-        return out
+        # nothing scores below the floor: otherwise a low window would keep
+        # its value only where no other window covers its frames (a video's
+        # first and last frames) and be lifted to the floor elsewhere
+        return out.clamp_(min=empty)
 
     @staticmethod
     def _own_frames(windows: np.ndarray) -> np.ndarray:
@@ -251,10 +266,9 @@ class ObjectContrastiveDetector(ContrastiveDetector):
                         self._window_max(value, video, 0.0), own, 0.0),
                     f'pred_terms_{name}')
             sample.pred_tube_scores = fused.float().cpu()
-            boxes = np.asarray(
-                [t.boxes[t.anchor - t.start] if t.anchor - t.start < len(
-                    t.boxes) else t.boxes[-1] for t in video.tubes],
-                np.float32).reshape(-1, 4)
+            boxes = np.asarray([t.boxes[t.anchor - t.start]
+                                for t in video.tubes],
+                               np.float32).reshape(-1, 4)
             sample.set_metainfo(dict(frame_indices=video.windows,
                                      num_frames=video.num_frames,
                                      tube_window_index=video.window_index,
@@ -328,6 +342,19 @@ class ObjectContrastiveDetector(ContrastiveDetector):
         MMLogger.get_current_instance().info(
             f'Fitted scorers {sorted(self.scorers)} on {len(keep)} normal '
             f'training tubes from {len(videos)} videos.')
+
+    def fit_threshold(self, val_loader: Iterable, segment_len: int = 16,
+                      segment_stride: int = 4,
+                      clip_to_frame: str = 'max') -> float:
+        """The parent's, on this model's per-frame evidence, which only the
+        ``'max'`` clip-to-frame reduction reads right (each frame gets its
+        own window's score; ``'mean'`` would average the floor in)."""
+        if clip_to_frame != 'max':
+            raise ValueError(
+                "ObjectContrastiveDetector's frame scores need "
+                f"clip_to_frame='max' (test_evaluator), got {clip_to_frame!r}.")
+        return super().fit_threshold(val_loader, segment_len, segment_stride,
+                                     clip_to_frame)
 
     def fit_normalizers(self, val_loader: Iterable) -> None:
         """Fit each term's Q on the validation tubes, then the floor of a
