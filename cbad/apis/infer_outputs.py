@@ -13,6 +13,7 @@ import logging
 import os
 import os.path as osp
 import re
+import sys
 import warnings
 from collections import deque
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
@@ -366,7 +367,10 @@ class AnnotatedVideo:
 
     Maps are normalised per call (the video's brightest 0.5% of pixels are
     red), so they show *where* in the frame the detector responds; *how
-    much* is the score bar.
+    much* is the score bar. A detector that is scored offline only
+    (``streams_frames = False``, the tube model: its proposals, background
+    and tracks start at the video's first frame) is mapped in one call over
+    all the frames given at once, so its maps are the ones of its scores.
     """
 
     def __init__(self, path: str, fps: float, threshold: float,
@@ -377,6 +381,8 @@ class AnnotatedVideo:
         self.threshold = threshold
         self.model = model
         self.piece = max(1, int(piece))
+        if model is not None and not getattr(model, 'streams_frames', True):
+            self.piece, context = sys.maxsize, 0
         self.num_frames = 0
         self._context: deque = deque(maxlen=max(0, int(context)))
         self._writer: Optional[cv2.VideoWriter] = None

@@ -173,3 +173,17 @@ def test_plot_heatmaps_on_the_synthetic_scene(tmp_path, capsys):
     with pytest.raises(ValueError, match='test_00'):  # lists the names
         tool.main([TINY, str(checkpoint), '--video', 'nope', '--out',
                    str(out)])
+
+
+@pytest.mark.parametrize('tool_name', ['term_aucs', 'embedding_spread'])
+def test_analysis_tools_refuse_a_checkpoint_that_does_not_fit(
+        tool_name, tmp_path, monkeypatch):
+    # like tools/test.py: an empty state dict is refused by name, never
+    # scored with the freshly initialised weights it leaves in place
+    from cbad.utils.checkpoint import CheckpointMismatchError
+    tool = load_tool(tool_name)
+    checkpoint = tmp_path / 'empty.pth'
+    torch.save(dict(state_dict={}), checkpoint)
+    monkeypatch.setattr('sys.argv', [tool_name, TINY, str(checkpoint)])
+    with pytest.raises(CheckpointMismatchError, match='empty.pth'):
+        tool.main()

@@ -349,3 +349,28 @@ def test_detector_with_dis_flow_can_be_copied_and_pickled():
     pickle.loads(pickle.dumps(model))
     video = _scene(20)
     assert len(clone.extractor(video)) == len(model.extractor(video))
+
+
+def test_annotated_video_maps_the_tube_model_over_the_whole_video(
+        tmp_path, monkeypatch):
+    # maps cut into pieces would restart proposals, background and tracks at
+    # every piece: the tube model is mapped once, with its scores' tubes
+    import cbad.apis.infer_outputs as outputs
+    model = fitted(M_ONLY)
+    frames = _scene(28, ((4, 50, 4, 0), ), seed=21)
+    data = model.data_preprocessor(video_batch('x', 99, frames))
+    inputs = list(data['inputs'][0].unbind(1))  # C x H x W each
+    calls = []
+    real = outputs.response_maps
+
+    def counted(m, video):
+        calls.append(video.shape[1])
+        return real(m, video)
+
+    monkeypatch.setattr(outputs, 'response_maps', counted)
+    video = outputs.AnnotatedVideo(str(tmp_path / 'a.mp4'), 25.0, 0.0,
+                                   model, context=16, piece=4)
+    bgr = [np.repeat(f[..., None], 3, 2) for f in frames]
+    video.write(bgr, [0.0] * len(frames), inputs)
+    assert video.close() is not None
+    assert calls == [len(frames)]

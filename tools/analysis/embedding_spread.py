@@ -27,6 +27,7 @@ from mmengine.runner import Runner  # noqa: E402
 
 from cbad.engine.hooks import FitDetectorHook  # noqa: E402
 from cbad.utils import register_all_modules  # noqa: E402
+from cbad.utils.checkpoint import load_checkpoint_strictly  # noqa: E402
 from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 
 
@@ -41,7 +42,7 @@ def main() -> None:
     cfg.work_dir = cfg.get('work_dir') or '/tmp/cbad_embedding_spread'
     runner = Runner.from_cfg(cfg)
     if args.checkpoint != 'none':
-        runner.load_checkpoint(args.checkpoint)
+        load_checkpoint_strictly(runner.model, args.checkpoint, args.config)
     model = runner.model.eval()
     train = torch.cat(model._video_embeddings(
         FitDetectorHook._whole_split_loader(cfg.fit_train_dataloader)))

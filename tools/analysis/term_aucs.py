@@ -28,6 +28,8 @@ from tqdm import tqdm  # noqa: E402
 from cbad.evaluation.functional import (clip_to_frame_scores,  # noqa: E402
                                         minmax_normalize_per_video, roc_auc)
 from cbad.utils import register_all_modules  # noqa: E402
+from cbad.utils.checkpoint import load_checkpoint_strictly  # noqa: E402
+from cbad.utils.errors import UserInputError  # noqa: E402
 from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 
 
@@ -55,9 +57,10 @@ def main():
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.work_dir = cfg.get('work_dir') or '/tmp/cbad_term_aucs'
-    cfg.load_from = args.checkpoint
     runner = Runner.from_cfg(cfg)
-    runner.load_or_resume()
+    # strictly, as tools/test.py: a checkpoint that does not fit the config
+    # is refused, never scored with whatever it left at its initial value
+    load_checkpoint_strictly(runner.model, args.checkpoint, args.config)
     model = runner.model
     model.eval()
     reduce = cfg.test_evaluator.get('clip_to_frame', 'mean')
@@ -68,12 +71,13 @@ def main():
             data = model.data_preprocessor(data, False)
             for sample in model.predict(**data):
                 name = sample.video
-                idx = np.asarray(sample.frame_indices)
-                idx = idx if idx.ndim == 2 else idx[None]
+                idx = np.asarray(sample.frame_indices)  # (W, T) windows
                 windows[name].extend(idx)
                 lengths[name] = int(sample.num_frames)
-                if idx.shape[0] == 1 or 'gt_labels' not in sample:
-                    raise SystemExit(
+                # a short video is one window, still (1, T); a clip-level
+                # split gives (T,) per sample and per-clip labels
+                if idx.ndim != 2 or 'gt_labels' not in sample:
+                    raise UserInputError(
                         'term_aucs needs a labelled test split scored as whole '
                         "videos (test_dataloader.dataset.sample_unit='video').")
                 labels[name] = sample.gt_labels.cpu().numpy()  # per frame
