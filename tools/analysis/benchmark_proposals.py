@@ -29,13 +29,11 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
 
 import cv2  # noqa: E402
 
+from cbad.datasets.sources import IMAGE_EXTENSIONS, natural_key  # noqa: E402
 from cbad.proposals import (FLOW_METHODS,  # noqa: E402
                             BackgroundMotionProposer, motion_attributes)
 from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 from cbad.utils.errors import UserInputError  # noqa: E402
-
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif')
-
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -68,9 +66,11 @@ def list_videos(frames_root, limit):
             f'No frame folder at {frames_root}: pass a folder of video '
             'folders, or set CBAD_DATA_ROOT to the folder holding ped2/.')
     videos, total = [], 0
-    for folder in sorted(glob.glob(osp.join(frames_root, '*'))):
-        files = sorted(f for f in glob.glob(osp.join(folder, '*'))
-                       if f.lower().endswith(IMAGE_EXTENSIONS))
+    for folder in sorted(glob.glob(osp.join(frames_root, '*')),
+                         key=natural_key):
+        files = sorted((f for f in glob.glob(osp.join(folder, '*'))
+                        if f.lower().endswith(IMAGE_EXTENSIONS)),
+                       key=natural_key)
         if limit is not None:
             files = files[:max(0, limit - total)]
         if files:
@@ -82,6 +82,8 @@ def list_videos(frames_root, limit):
 
 
 def decode(files):
+    """Grey frames, decoded straight to grey in both columns (tools/test.py's
+    pipeline decodes colour and converts, slightly slower than this)."""
     return [cv2.imread(f, cv2.IMREAD_GRAYSCALE) for f in files]
 
 
