@@ -312,7 +312,10 @@ class ScoreLog:
 def move_earlier_outputs(out_dir: str,
                          names: Sequence[str]) -> List[Tuple[str, str]]:
     """Move the files ``names`` found in ``out_dir`` (an earlier run's) to
-    ``out_dir/previous_run/``, first removing those names there.
+    ``out_dir/previous_run/``, or, if that already holds a run, to the first
+    free ``previous_run_2/``, ``previous_run_3/``, ...: nothing an earlier
+    run wrote is ever deleted (a finished run followed by two failed ones
+    keeps all three).
 
     Returns:
         list[tuple[str, str]]: The (from, to) paths moved.
@@ -320,11 +323,11 @@ def move_earlier_outputs(out_dir: str,
     found = [n for n in names if osp.isfile(osp.join(out_dir, n))]
     if not found:
         return []
-    previous = osp.join(out_dir, PREVIOUS_RUN)
+    previous, number = osp.join(out_dir, PREVIOUS_RUN), 1
+    while osp.exists(previous) and os.listdir(previous):
+        number += 1
+        previous = osp.join(out_dir, f'{PREVIOUS_RUN}_{number}')
     os.makedirs(previous, exist_ok=True)
-    for name in names:  # no file of the run before that one stays
-        if osp.isfile(osp.join(previous, name)):
-            os.remove(osp.join(previous, name))
     moved = []
     for name in found:
         pair = (osp.join(out_dir, name), osp.join(previous, name))

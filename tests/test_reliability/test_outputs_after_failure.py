@@ -191,6 +191,26 @@ def test_rerun_failing_after_some_frames_moves_the_earlier_run_aside(
             for name in os.listdir(previous)} == before
 
 
+def test_a_third_run_keeps_the_finished_first_one(tmp_path, tiny, footage):
+    # finished run A, run B fails after some frames, run C starts: A must
+    # survive (B's partial files go to their own folder, not over A's)
+    out = tmp_path / 'out'
+    first = _finished_run(tmp_path, tiny, footage, out)
+    frames = footage.frames_of(9)
+    frames[4] = cv2.resize(frames[4], (40, 30))
+    folder = footage.write_folder(tmp_path / 'mixed', frames)
+    with pytest.raises(ValueError):
+        run_inference(tiny, None, folder, str(out), progress=False)
+    video = footage.write_video(tmp_path / 'again.mp4', footage.frames_of(9))
+    run_inference(tiny, None, video, str(out), progress=False)
+    kept = out / 'previous_run'
+    assert {name: (kept / name).read_bytes()
+            for name in os.listdir(kept)} == first
+    partial = json.loads((out / 'previous_run_2' / 'events.json').read_text())
+    assert partial['finished'] is False
+    assert _events(out)['finished'] is True
+
+
 def test_cli_message_names_only_files_this_run_wrote(
         tmp_path, tiny, footage, monkeypatch, capsys, infer_tool,
         tiny_files):
