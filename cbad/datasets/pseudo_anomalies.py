@@ -40,7 +40,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from cbad.proposals import BackgroundMotionProposer
+from cbad.proposals import BackgroundMotionProposer, box_iou
 
 #: Object-level pseudo-anomaly kinds, in the order their seeds are derived.
 KINDS = ('object_faster', 'object_pasted_reversed', 'object_stopped')
@@ -501,8 +501,8 @@ def _track(regions, t0, box, num_frames, max_gap=5) -> np.ndarray:
     for t in range(t0 + 1, min(t0 + num_frames, len(regions))):
         found = regions[t][:, :4]
         ratio = _area(found) / max(float(_area(last[None])[0]), 1e-6)
-        overlap = np.where((ratio >= 0.5) & (ratio <= 2), _iou(found, last),
-                           0)
+        overlap = np.where((ratio >= 0.5) & (ratio <= 2),
+                           box_iou(found, last[None])[:, 0], 0)
         if overlap.size and overlap.max() >= 0.1:
             last, misses, matched = found[overlap.argmax()], 0, t - t0
         else:
@@ -529,19 +529,6 @@ def _extend(track: np.ndarray, num_frames: int) -> np.ndarray:
 
 def _area(boxes: np.ndarray) -> np.ndarray:
     return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-
-
-def _intersection(boxes: np.ndarray, box: np.ndarray) -> np.ndarray:
-    width = (np.minimum(boxes[:, 2], box[2]) -
-             np.maximum(boxes[:, 0], box[0])).clip(0)
-    height = (np.minimum(boxes[:, 3], box[3]) -
-              np.maximum(boxes[:, 1], box[1])).clip(0)
-    return width * height
-
-
-def _iou(boxes: np.ndarray, box: np.ndarray) -> np.ndarray:
-    inter = _intersection(boxes, box)
-    return inter / (_area(boxes) + _area(box[None]) - inter)
 
 
 def _union(boxes: np.ndarray) -> np.ndarray:

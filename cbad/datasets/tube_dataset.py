@@ -1,7 +1,6 @@
 """Training tubes of the object-centric unit: one sample per object tube."""
 from typing import List, Optional, Sequence, Union
 
-import cv2
 import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
@@ -13,6 +12,7 @@ from cbad.proposals import TubeExtractor
 from cbad.registry import DATASETS, TRANSFORMS
 from cbad.structures import ClipDataSample
 from .motion_intensity import assign_motion_groups
+from .sources import read_grey
 
 
 @DATASETS.register_module()
@@ -65,7 +65,7 @@ class TubeDataset(BaseDataset):
                 'frame_offset', 0)
             # one frame at a time, straight to grey: a whole colour video
             # at once would need 3x the memory (ShanghaiTech: ~1.2 GB)
-            frames = [_grey(info['source'].read(int(i))) for i in ids]
+            frames = [read_grey(info['source'], int(i)) for i in ids]
             video = self.extractor(frames, info['video'],
                                    info['video_index'])
             for n, tube in enumerate(video.tubes):
@@ -105,11 +105,6 @@ class TubeDataset(BaseDataset):
             clip_len=videos.clip_len,
             stride=videos.stride)
         return data_list
-
-
-def _grey(frame: np.ndarray) -> np.ndarray:
-    return (cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-            if frame.ndim == 3 and frame.shape[2] == 3 else frame.squeeze())
 
 
 @TRANSFORMS.register_module()

@@ -29,6 +29,7 @@ import numpy as np  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+from cbad.datasets.sources import read_grey  # noqa: E402
 from cbad.evaluation.functional import roc_auc  # noqa: E402
 from cbad.proposals import (ATTRIBUTE_NAMES, COMBINE_MODES,  # noqa: E402
                             FLOW_METHODS, BackgroundMotionProposer,
@@ -66,8 +67,7 @@ def grey_videos(dataset_cfg):
     for idx in range(len(dataset)):
         info = dataset.get_data_info(idx)
         ids = np.asarray(info['frame_indices']) + info.get('frame_offset', 0)
-        frames = [cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) if f.ndim == 3 else f
-                  for f in info['source'].read_clip(ids)]
+        frames = [read_grey(info['source'], int(i)) for i in ids]
         yield frames, info.get('gt_labels')
 
 

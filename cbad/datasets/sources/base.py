@@ -5,6 +5,7 @@ import os.path as osp
 import re
 from typing import List, Sequence
 
+import cv2
 import numpy as np
 
 from cbad.utils.errors import CorruptDataError
@@ -65,6 +66,13 @@ def list_folder(path: str) -> List[str]:
                 check_link(entry.path)
             names.append(entry.name)
     return sorted(names, key=natural_key)
+
+
+def read_grey(source, index: int) -> np.ndarray:
+    """Frame ``index`` of any source (anything with ``read``, the synthetic
+    scene's too) as (H, W) uint8 grey: the object-centric unit reads whole
+    videos frame by frame, never a whole colour copy."""
+    return cv2.cvtColor(source.read(index), cv2.COLOR_BGR2GRAY)
 
 
 class FrameSource:

@@ -17,7 +17,8 @@ from cbad.evaluation.functional import (average_precision, equal_error_rate,
 from cbad.evaluation.functional.frame_scores import CLIP_TO_FRAME_MODES
 from cbad.evaluation.functional.segments import WINDOW_LABEL_RULES
 from cbad.evaluation.thresholders import (MIN_THRESHOLD_FIT_VIDEOS,
-                                          MIN_THRESHOLD_FIT_WINDOWS)
+                                          MIN_THRESHOLD_FIT_WINDOWS,
+                                          fitted_on_too_little)
 from cbad.registry import METRICS
 from .frame_table import (drop_duplicate_records, output_paths,
                           records_to_frames, write_frame_scores_csv,
@@ -313,8 +314,7 @@ class VideoAnomalyMetric(BaseMetric):
         windows, videos = counts.pop()
         if windows < 0 or videos < 0:
             return None
-        if (windows < MIN_THRESHOLD_FIT_WINDOWS
-                or videos < MIN_THRESHOLD_FIT_VIDEOS):
+        if fitted_on_too_little(windows, videos):
             print_log(
                 f'the threshold was fitted on only {windows} normal '
                 f'validation windows from {videos} videos (fewer than '

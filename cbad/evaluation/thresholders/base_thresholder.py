@@ -17,6 +17,13 @@ MIN_THRESHOLD_FIT_WINDOWS = 50
 MIN_THRESHOLD_FIT_VIDEOS = 2
 
 
+def fitted_on_too_little(windows: int, videos: int) -> bool:
+    """Whether a threshold fitted on ``windows`` normal validation windows
+    from ``videos`` videos is below the documented minimum."""
+    return (windows < MIN_THRESHOLD_FIT_WINDOWS
+            or videos < MIN_THRESHOLD_FIT_VIDEOS)
+
+
 class BaseThresholder(metaclass=ABCMeta):
     """Fit a threshold on normal (validation) scores; flag ``score >= it``.
 

@@ -213,7 +213,8 @@ class BaseAnomalyDetector(BaseModel):
         """
         from cbad.evaluation.functional import window_scores
         from cbad.evaluation.thresholders import (MIN_THRESHOLD_FIT_VIDEOS,
-                                                  MIN_THRESHOLD_FIT_WINDOWS)
+                                                  MIN_THRESHOLD_FIT_WINDOWS,
+                                                  fitted_on_too_little)
         from cbad.registry import THRESHOLDERS
         by_video = self.frame_scores_by_video(val_loader, clip_to_frame)
         if not by_video:
@@ -234,8 +235,7 @@ class BaseAnomalyDetector(BaseModel):
             f'Fitted threshold delta={delta:.6g} with {self.thresholder_cfg} '
             f'on {scores.size} normal validation windows '
             f'({len(by_video)} videos).')
-        if (scores.size < MIN_THRESHOLD_FIT_WINDOWS
-                or len(by_video) < MIN_THRESHOLD_FIT_VIDEOS):
+        if fitted_on_too_little(scores.size, len(by_video)):
             logger.warning(
                 f'The threshold was fitted on only {scores.size} normal '
                 f'validation windows from {len(by_video)} videos; a '

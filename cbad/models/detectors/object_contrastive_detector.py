@@ -190,6 +190,24 @@ class ObjectContrastiveDetector(ContrastiveDetector):
             out[members] = scorer(z[members])
         return out
 
+    @torch.no_grad()
+    def score_video(self, frames: torch.Tensor
+                    ) -> Tuple[VideoTubes, Dict[str, torch.Tensor],
+                               torch.Tensor]:
+        """One video's tubes, each tube's raw terms and its fused ``A``.
+
+        Args:
+            frames (Tensor): (1, L, H, W), one normalised grey video.
+
+        Returns:
+            tuple: ``(video, terms, fused)``; terms and fused (N,) per tube.
+        """
+        video = self.extractor(self._grey_frames(frames))
+        z = self.embed_tubes(video)
+        terms = self.tube_terms(video, z)
+        fused = self.fusion(terms) if len(video) else z.new_zeros(0)
+        return video, terms, fused
+
     def _window_max(self, values: torch.Tensor, video: VideoTubes,
                     empty: float) -> torch.Tensor:
         """(S,) largest value over each window's tubes, ``empty`` if none."""
@@ -253,10 +271,7 @@ class ObjectContrastiveDetector(ContrastiveDetector):
         threshold = self.threshold_metainfo()
         floor = float(self.empty_window_score)
         for frames, sample in zip(inputs, data_samples):
-            video = self.extractor(self._grey_frames(frames))
-            z = self.embed_tubes(video)
-            terms = self.tube_terms(video, z)
-            fused = (self.fusion(terms) if len(video) else z.new_zeros(0))
+            video, terms, fused = self.score_video(frames)
             own = self._own_frames(video.windows)
             sample.pred_scores = self._frame_evidence(
                 self._window_max(fused, video, floor), own, floor)
@@ -288,10 +303,8 @@ class ObjectContrastiveDetector(ContrastiveDetector):
         Returns:
             Tensor: (L, H, W) float maps, 0 where no tube responds.
         """
-        video = self.extractor(self._grey_frames(frames))
-        z = self.embed_tubes(video)
-        fused = (self.fusion(self.tube_terms(video, z)).float().cpu()
-                 if len(video) else torch.zeros(0))
+        video, _, fused = self.score_video(frames)
+        fused = fused.float().cpu()
         maps = torch.zeros(frames.shape[1:])
         height, width = maps.shape[-2:]
         own = self._own_frames(video.windows)
