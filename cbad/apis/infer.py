@@ -28,8 +28,8 @@ longer input may score them otherwise, so ``events.json`` marks them
 Nothing is written into ``out_dir`` before the input delivered a frame the
 model takes: a run that fails before leaves the folder as it was. Then the
 outputs of an earlier run there are moved to ``out_dir/previous_run/``
-(replacing what that held), never mixed with the new ones nor deleted by a
-run that fails. A folder of video files gives one subfolder per video and a
+(the next free ``previous_run_N/`` when that is taken), never mixed with the
+new ones nor deleted. A folder of video files gives one subfolder per video and a
 ``summary.json``.
 """
 import contextlib

@@ -135,9 +135,9 @@ class ScoreLog:
     :meth:`add`, or by the caller once the input delivered a frame the
     model takes): a run that fails before leaves ``out_dir`` as it was. At
     the start, the outputs of an earlier run found in ``out_dir``
-    (:data:`RUN_FILES`) are moved to ``out_dir/previous_run/`` (replacing
-    what that held), so a new run never mixes its files with an earlier
-    run's, nor deletes the earlier run.
+    (:data:`RUN_FILES`) are moved to ``out_dir/previous_run/`` (the next
+    free ``previous_run_N/`` when that holds a run already), so a new run
+    never mixes its files with an earlier run's, nor deletes one.
 
     Args:
         out_dir (str): Where both files go (created if missing).
