@@ -38,7 +38,7 @@ __all__ = [
     'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS', 'OPTIMIZERS', 'OPTIM_WRAPPERS',
     'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'EVALUATOR',
     'TASK_UTILS', 'VISBACKENDS', 'LOG_PROCESSORS', 'INFERENCERS', 'FUNCTIONS',
-    'PROPOSALS'
+    'PROPOSALS', 'POSTPROCESSORS'
 ]
 
 
@@ -151,3 +151,11 @@ PROPOSALS = Registry(
     scope='cbad',
     build_func=_build_with_hint,
     locations=['cbad.proposals'])
+
+# Causal steps on a video's frame scores (e.g. a trailing mean): plain Python
+# objects, offline on a whole video or one frame at a time in streaming.
+POSTPROCESSORS = Registry(
+    'postprocessor',
+    scope='cbad',
+    build_func=_build_with_hint,
+    locations=['cbad.postprocessing'])

@@ -21,6 +21,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import cbad.engine  # noqa: F401
     import cbad.evaluation  # noqa: F401
     import cbad.models  # noqa: F401
+    import cbad.postprocessing  # noqa: F401
     import cbad.proposals  # noqa: F401
     from .checkpoint import register_checkpoint_loader
     register_checkpoint_loader()

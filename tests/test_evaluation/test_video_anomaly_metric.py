@@ -231,3 +231,37 @@ def test_whole_video_sample_equals_per_clip_samples():
     b = per_video.compute_metrics(per_video.results)
     assert a == pytest.approx(b, nan_ok=True)
     assert 0 < a['auc_micro'] < 1
+
+
+def test_postprocessed_model_reports_both_and_names_the_step(tmp_path):
+    """A model that smoothed its scores sends the ones before as well:
+    metrics.json names the step and gives the AUCs without it."""
+    smoothed = {name: (np.convolve(scores, np.ones(3) / 3)[:len(scores)],
+                       labels) for name, (scores, labels) in VIDEOS.items()}
+    samples = make_samples(smoothed)
+    plain = {s['video'] + str(s['frame_indices'].tolist()): s['pred_scores']
+             for s in make_samples()}
+    for s in samples:
+        s['postprocess'] = 'TrailingMean(length=3)'
+        s['pred_scores_before_postprocess'] = plain[
+            s['video'] + str(s['frame_indices'].tolist())]
+    result = run_metric(samples, out_dir=str(tmp_path))
+    labels = np.concatenate([VIDEOS[v][1] for v in 'ab'])
+    assert result['auc_micro'] == pytest.approx(roc_auc_score(
+        labels, np.concatenate([smoothed[v][0] for v in 'ab'])))
+    assert result['auc_micro_before_postprocess'] == pytest.approx(
+        roc_auc_score(labels, np.concatenate([VIDEOS[v][0] for v in 'ab'])))
+    assert result['auc_micro'] != result['auc_micro_before_postprocess']
+    assert result['auc_macro_before_postprocess'] == 1.0
+    saved = json.loads((tmp_path / 'metrics.json').read_text())
+    assert saved['protocol']['smoothing'] == 'TrailingMean(length=3)'
+    # no step: nothing extra, smoothing 'none'
+    assert 'auc_micro_before_postprocess' not in run_metric(make_samples())
+    # a step without the scores before it is refused, as are mixed steps
+    for s in samples[:2]:
+        del s['pred_scores_before_postprocess']
+    with pytest.raises(ValueError, match='pred_scores_before_postprocess'):
+        run_metric(samples)
+    samples[0]['postprocess'] = 'none'
+    with pytest.raises(ValueError, match='different postprocess'):
+        run_metric(samples)

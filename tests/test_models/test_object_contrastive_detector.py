@@ -374,3 +374,27 @@ def test_annotated_video_maps_the_tube_model_over_the_whole_video(
     video.write(bgr, [0.0] * len(frames), inputs)
     assert video.close() is not None
     assert calls == [len(frames)]
+
+
+def test_postprocess_smooths_the_frame_scores_it_sends(model):
+    """The model's causal step acts on the frame scores: the 'max' reduction
+    of the new evidence gives the smoothed scores of the old one, and the
+    old evidence travels along for metrics.json."""
+    from cbad.postprocessing import TrailingMean
+    frames = _scene(34, ((4, 20, 2, 0), (108, 60, -3, 0)), seed=3)
+    plain = predict(model, frames)
+    assert plain.postprocess == 'none'
+    assert 'pred_scores_before_postprocess' not in plain
+    smoothed_model = build(postprocess=dict(type='TrailingMean', length=5))
+    smoothed_model.load_state_dict(model.state_dict())
+    out = predict(smoothed_model.eval(), frames)
+    assert out.postprocess == 'TrailingMean(length=5)'
+    windows = np.asarray(out.frame_indices)
+    torch.testing.assert_close(out.pred_scores_before_postprocess,
+                               plain.pred_scores)
+    before = clip_to_frame_scores(windows, plain.pred_scores.numpy(), 34,
+                                  reduce='max')
+    after = clip_to_frame_scores(windows, out.pred_scores.numpy(), 34,
+                                 reduce='max')
+    np.testing.assert_allclose(after, TrailingMean(5)(before), rtol=1e-6)
+    assert not np.allclose(after, before)

@@ -28,6 +28,8 @@ from .frame_table import (drop_duplicate_records, output_paths,
 _DATASET_KEYS = ('dataset_name', 'split', 'clip_len', 'stride', 'layout',
                  'label_source', 'label_file', 'num_videos', 'seed')
 _REQUIRED_KEYS = ('video', 'frame_indices', 'num_frames', 'pred_scores')
+#: Optional field: the frame evidence before the model's post-processing.
+_BEFORE_KEY = 'pred_scores_before_postprocess'
 
 
 def _to_numpy(value: Any) -> np.ndarray:
@@ -60,6 +62,13 @@ class VideoAnomalyMetric(BaseMetric):
       frames (window score = mean frame score, label by
       ``segment_label_rule``), and ``frame_precision``, ``frame_recall``,
       ``frame_f1`` on frames.
+
+    A model with a causal post-processing step (its samples' metainfo
+    ``postprocess``, e.g. ``'TrailingMean(length=8)'``) also sends
+    ``pred_scores_before_postprocess``: ``protocol.smoothing`` names the
+    step (``'none'`` without one) and ``auc_micro_before_postprocess``,
+    ``auc_micro_vidnorm_before_postprocess`` and
+    ``auc_macro_before_postprocess`` give the AUCs without it.
 
     If all pooled frames share one class, the AUC-type values and EER are
     nan (with a warning). Unlabelled data (no ``gt_labels``) gives no
@@ -181,12 +190,21 @@ class VideoAnomalyMetric(BaseMetric):
 
     @staticmethod
     def _clip_record(sample: dict, frames: np.ndarray,
-                     scores: Any = None, labels: Any = None) -> dict:
+                     scores: Any = None, labels: Any = None,
+                     before: Any = None) -> dict:
         frames = frames.reshape(-1)
         scores = _to_numpy(sample['pred_scores'] if scores is None else
                            scores).astype(np.float64).reshape(-1)
         if scores.size == 1:
             scores = np.repeat(scores, frames.size)
+        if before is None:
+            before = sample.get(_BEFORE_KEY)
+        if before is not None:
+            before = _to_numpy(before).astype(np.float64).reshape(-1)
+            if before.size != frames.size:
+                raise ValueError(
+                    f'video {sample["video"]!r}: {_BEFORE_KEY} has '
+                    f'{before.size} values for {frames.size} frame_indices.')
         if labels is None:
             labels = sample.get('gt_labels')
         if labels is not None:
@@ -208,7 +226,9 @@ class VideoAnomalyMetric(BaseMetric):
             pred_scores=scores,
             gt_labels=labels,
             pred_threshold=float(threshold),
-            threshold_fit=threshold_fit)
+            threshold_fit=threshold_fit,
+            postprocess=str(sample.get('postprocess', 'none')),
+            scores_before_postprocess=before)
 
     def _video_records(self, sample: dict, frames: np.ndarray) -> List[dict]:
         scores = _to_numpy(sample['pred_scores']).astype(np.float64)
@@ -216,6 +236,13 @@ class VideoAnomalyMetric(BaseMetric):
             raise ValueError(
                 f'video {sample["video"]!r}: {scores.shape[0]} window scores '
                 f'for {frames.shape[0]} windows.')
+        before = sample.get(_BEFORE_KEY)
+        if before is not None:
+            before = _to_numpy(before).astype(np.float64)
+            if before.shape[0] != frames.shape[0]:
+                raise ValueError(
+                    f'video {sample["video"]!r}: {before.shape[0]} windows '
+                    f'of {_BEFORE_KEY} for {frames.shape[0]} windows.')
         labels = sample.get('gt_labels')
         if labels is not None:
             labels = _to_numpy(labels).astype(np.int64)
@@ -230,7 +257,8 @@ class VideoAnomalyMetric(BaseMetric):
                 labels = labels[frames]
         return [
             self._clip_record(sample, frames[w], scores[w],
-                              None if labels is None else labels[w])
+                              None if labels is None else labels[w],
+                              None if before is None else before[w])
             for w in range(frames.shape[0])
         ]
 
@@ -256,6 +284,7 @@ class VideoAnomalyMetric(BaseMetric):
         threshold = self._fitted_threshold(records)
         protocol = self._protocol(frames, threshold, labelled)
         protocol['threshold_fit'] = self._threshold_fit(records, threshold)
+        protocol['smoothing'] = self._postprocess(records)
         print_log('evaluation protocol: ' + ', '.join(
             f'{k}={v}' for k, v in protocol.items()), 'current')
         paths, self.output_errors = None, []
@@ -271,6 +300,8 @@ class VideoAnomalyMetric(BaseMetric):
                           logging.ERROR)
         if labelled:
             metrics = self._metrics(frames, threshold)
+            if protocol['smoothing'] != 'none':
+                metrics.update(self._before_postprocess(records))
         else:
             metrics = {}
             print_log('no gt_labels: metrics skipped, only frame scores are '
@@ -289,6 +320,40 @@ class VideoAnomalyMetric(BaseMetric):
                               'the metrics are in the log line above.'
                               ) from err
         return metrics
+
+    @staticmethod
+    def _postprocess(records: Sequence[dict]) -> str:
+        """The model's causal post-processing step (``'none'`` without)."""
+        steps = {r.get('postprocess', 'none') for r in records}
+        if len(steps) > 1:
+            raise ValueError(f'clips carry different postprocess steps '
+                             f'{sorted(steps)}; one model must score the '
+                             'whole test set.')
+        return steps.pop()
+
+    def _before_postprocess(self, records: Sequence[dict]) -> Dict:
+        """AUCs of the frame scores before the model's post-processing
+        (``<key>_before_postprocess``), so its effect is in metrics.json."""
+        if any(r.get('scores_before_postprocess') is None for r in records):
+            raise ValueError(
+                f'a post-processed model must send {_BEFORE_KEY} with every '
+                'clip (the scores before its post-processing).')
+        frames = records_to_frames(
+            [dict(r, pred_scores=r['scores_before_postprocess'])
+             for r in records], self.clip_to_frame, True)
+        videos = list(frames.values())
+        labels = np.concatenate([v.labels for v in videos])
+        if labels.min() == labels.max():
+            return {}
+        scores = [v.scores for v in videos]
+        per_video = [roc_auc(v.scores, v.labels) for v in videos
+                     if v.labels.min() != v.labels.max()]
+        return dict(
+            auc_micro_before_postprocess=roc_auc(np.concatenate(scores),
+                                                 labels),
+            auc_micro_vidnorm_before_postprocess=roc_auc(
+                np.concatenate(minmax_normalize_per_video(scores)), labels),
+            auc_macro_before_postprocess=float(np.mean(per_video)))
 
     @staticmethod
     def _fitted_threshold(records: Sequence[dict]) -> float:

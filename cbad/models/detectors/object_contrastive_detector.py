@@ -7,7 +7,7 @@ import torch
 from mmengine.logging import MMLogger
 
 from cbad.proposals import TubeExtractor, VideoTubes
-from cbad.registry import DETECTORS
+from cbad.registry import DETECTORS, POSTPROCESSORS
 from cbad.structures import ClipDataSample
 from .contrastive_detector import ContrastiveDetector
 
@@ -45,10 +45,18 @@ class ObjectContrastiveDetector(ContrastiveDetector):
     (``'max'`` in the configs: a frame's score is the max over the tubes
     covering it), so every frame still gets exactly one score.
 
+    A registered causal post-processing step (``postprocess``, e.g.
+    ``dict(type='TrailingMean', length=8)``, :mod:`cbad.postprocessing`)
+    may then smooth each video's frame scores; the threshold is fitted on
+    the smoothed validation scores, and the scores before it travel along
+    (``pred_scores_before_postprocess``) so ``metrics.json`` reports both.
+
     Args:
         tubes (dict): :class:`~cbad.proposals.TubeExtractor` arguments
             (without ``clip_len``/``stride``, which are the detector's).
         tube_batch (int): Tubes encoded at once. Defaults to 256.
+        postprocess (dict, optional): A :data:`~cbad.registry.POSTPROCESSORS`
+            config applied to each video's frame scores. Defaults to None.
         **kwargs: :class:`ContrastiveDetector` arguments (``grid`` and
             ``speed_negative`` are not supported).
 
@@ -62,7 +70,8 @@ class ObjectContrastiveDetector(ContrastiveDetector):
     #: proposals are causal, a streaming path is future work).
     streams_frames = False
 
-    def __init__(self, tubes: dict, tube_batch: int = 256, **kwargs) -> None:
+    def __init__(self, tubes: dict, tube_batch: int = 256,
+                 postprocess: Optional[dict] = None, **kwargs) -> None:
         if kwargs.get('grid') or kwargs.get('speed_negative'):
             raise ValueError('ObjectContrastiveDetector supports neither '
                              'grid nor speed_negative.')
@@ -75,6 +84,8 @@ class ObjectContrastiveDetector(ContrastiveDetector):
         self.extractor = TubeExtractor(
             clip_len=self.clip_len, stride=self.stride, **tubes)
         self.tube_batch = tube_batch
+        self.postprocess = (POSTPROCESSORS.build(postprocess)
+                            if postprocess else None)
         self.register_buffer('empty_window_score', torch.tensor(float('nan')))
 
     @property
@@ -249,6 +260,19 @@ class ObjectContrastiveDetector(ContrastiveDetector):
         values[~torch.from_numpy(own)] = floor
         return values
 
+    def _postprocessed(self, evidence: torch.Tensor, windows: np.ndarray,
+                       own: np.ndarray, num_frames: int) -> torch.Tensor:
+        """The evidence with ``postprocess`` applied to the frame scores it
+        gives (each frame's own window's value), in the same layout; values
+        stay >= the floor, so the ``'max'`` reduction reads them back."""
+        frames = np.zeros(num_frames)
+        frames[windows[own]] = evidence.numpy()[own]
+        smoothed = torch.from_numpy(self.postprocess(frames)).to(evidence)
+        out = evidence.clone()
+        mask = torch.from_numpy(own)
+        out[mask] = smoothed[torch.from_numpy(windows)[mask]]
+        return out
+
     @torch.no_grad()
     def predict(self, inputs, data_samples=None) -> List[ClipDataSample]:
         """Score every window of each video from its tubes.
@@ -275,6 +299,10 @@ class ObjectContrastiveDetector(ContrastiveDetector):
             own = self._own_frames(video.windows)
             sample.pred_scores = self._frame_evidence(
                 self._window_max(fused, video, floor), own, floor)
+            if self.postprocess is not None:
+                sample.pred_scores_before_postprocess = sample.pred_scores
+                sample.pred_scores = self._postprocessed(
+                    sample.pred_scores, video.windows, own, video.num_frames)
             for name, value in terms.items():
                 sample.set_field(
                     self._frame_evidence(
@@ -286,6 +314,8 @@ class ObjectContrastiveDetector(ContrastiveDetector):
                                np.float32).reshape(-1, 4)
             sample.set_metainfo(dict(frame_indices=video.windows,
                                      num_frames=video.num_frames,
+                                     postprocess=repr(self.postprocess)
+                                     if self.postprocess else 'none',
                                      tube_window_index=video.window_index,
                                      tube_boxes=boxes,
                                      **threshold))

@@ -1,0 +1,261 @@
+"""Label-free choice of the object model's scoring: attributes, weights,
+post-processing.
+
+One trained object-centric checkpoint is run once over the training, normal
+validation, pseudo-anomalous validation (``pseudo_anomaly_auc``'s object
+kinds) and, for the report only, test videos; every tube keeps all
+``ATTRIBUTE_NAMES`` and the learned terms (``D``, ``T``, ``R``) of the
+checkpoint. Each candidate (attribute set for ``M`` x weight of ``M`` x
+causal trailing-mean length) is then refitted from that cache exactly as
+``fit_scorers`` / ``fit_normalizers`` would (``M`` on the training tubes,
+the quantile normalisers and the empty-window floor on the validation
+tubes) and scored on
+
+- the pseudo-anomaly AUC of each kind (edited frames against all original
+  validation frames): the **selection signal**, and
+- the test split's raw and per-video-normalised micro AUC: reported beside
+  it, never used to choose.
+
+    python tools/analysis/object_scoring_choices.py \\
+        configs/cbad/cbad_ped2_objects.py work_dirs/objects_s0/epoch_10.pth \\
+        --out results/choices_s0.json
+
+Prints one row per candidate, sorted by the selection signal.
+"""
+import argparse
+import itertools
+import json
+import os.path as osp
+import sys
+from typing import Dict, List, Sequence
+
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+from pseudo_anomaly_auc import SourceVideos, validation_dataset  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from cbad.datasets.pseudo_anomalies import (KINDS as OBJECT_KINDS,  # noqa
+                                            generate_pseudo_anomalies)
+from cbad.evaluation.functional import (minmax_normalize_per_video,  # noqa
+                                        roc_auc)
+from cbad.postprocessing import TrailingMean  # noqa: E402
+from cbad.proposals import ATTRIBUTE_NAMES, TubeExtractor  # noqa: E402
+from cbad.registry import DATASETS, SCORERS  # noqa: E402
+from cbad.utils import register_all_modules  # noqa: E402
+from cbad.utils.checkpoint import load_checkpoint_strictly  # noqa: E402
+from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
+
+#: Candidate attribute sets of ``M`` (names from ATTRIBUTE_NAMES).
+ATTRIBUTE_SETS = {
+    'speed+size': ('speed_mean', 'speed_p90', 'abs_vx_mean', 'vy_mean',
+                   'box_height', 'box_width'),
+    '+direction': ('speed_mean', 'speed_p90', 'abs_vx_mean', 'vy_mean',
+                   'box_height', 'box_width') +
+    tuple(f'direction_{k}' for k in range(8)),
+    '+position': ('speed_mean', 'speed_p90', 'abs_vx_mean', 'vy_mean',
+                  'box_height', 'box_width', 'centre_y', 'centre_x'),
+    'all': tuple(ATTRIBUTE_NAMES),
+}
+#: Candidate weights of ``M``; the learned terms share the rest 2:1:2.
+M_WEIGHTS = (1.0, 0.75, 0.5)
+#: Candidate causal trailing-mean lengths (1: none).
+TRAILING = (1, 4, 8, 16)
+
+
+def video_cache(model, extractor: TubeExtractor,
+                frames: np.ndarray) -> Dict:
+    """Tubes of one grey video with every attribute and the learned terms
+    of the checkpoint."""
+    video = extractor(frames)
+    z = model.embed_tubes(video)
+    learned = {}
+    for name, scorer in model.scorers.items():
+        if name == 'M':
+            continue
+        if not len(video):
+            learned[name] = np.zeros(0, np.float32)
+        elif name == 'T':
+            learned[name] = model._along_tracks(scorer, video, z).numpy()
+        else:
+            learned[name] = scorer(z).reshape(-1).numpy()
+    boxes = np.asarray([t.boxes[t.anchor - t.start] for t in video.tubes],
+                       np.float32).reshape(-1, 4)
+    return dict(attributes=video.attributes, terms=learned,
+                window_index=video.window_index, windows=video.windows,
+                num_frames=video.num_frames, track_ids=video.track_ids,
+                boxes=boxes)
+
+
+def frame_scores(record: Dict, fused: np.ndarray, floor: float,
+                 own_frames) -> np.ndarray:
+    """(L,) the model's frame scores: each frame takes its own window's
+    largest tube score (the floor for a window without tubes)."""
+    windows = record['windows']
+    values = np.full(len(windows), -np.inf)
+    np.maximum.at(values, record['window_index'], fused)
+    values = np.maximum(values, floor)  # no tube: floor; nothing below it
+    out = np.full(record['num_frames'], floor)
+    own = own_frames(windows)
+    for w in range(len(windows)):
+        out[windows[w][own[w]]] = values[w]
+    return out
+
+
+def evaluate(model, cache: Dict, attributes: Sequence[str], m_weight: float,
+             trailing: int) -> Dict:
+    """Refit ``M`` and the fusion from the cache, score every split."""
+    columns = [ATTRIBUTE_NAMES.index(a) for a in attributes]
+    m = SCORERS.build(dict(type='MotionAttributeScorer', k=5))
+    m.fit(np.concatenate([r['attributes'][:, columns]
+                          for r in cache['train']]))
+    learned = dict(D=0.4, T=0.2, R=0.4)
+    weights = dict(M=m_weight, **{k: v * (1 - m_weight)
+                                  for k, v in learned.items()})
+    fusion = SCORERS.build(dict(type='WeightedScoreFusion', weights=weights))
+
+    def terms_of(record):
+        terms = {k: torch.from_numpy(v) for k, v in record['terms'].items()}
+        terms['M'] = (m(torch.from_numpy(record['attributes'][:, columns]))
+                      if len(record['attributes']) else torch.zeros(0))
+        return {k: v for k, v in terms.items() if weights.get(k, 0) > 0}
+
+    val_terms = [terms_of(r) for r in cache['val']]
+    fusion.fit({k: torch.cat([t[k] for t in val_terms])
+                for k in val_terms[0]})
+    floor = float(fusion({k: torch.cat([t[k] for t in val_terms])
+                          for k in val_terms[0]}).min())
+    smoother = TrailingMean(length=trailing)
+
+    def scores(record):
+        terms = terms_of(record)
+        fused = (fusion(terms).numpy() if len(record['attributes']) else
+                 np.zeros(0))
+        return smoother(frame_scores(record, fused, floor,
+                                     model._own_frames))
+
+    normal = np.concatenate([scores(r) for r in cache['val']])
+    result = dict(attributes=list(attributes), m_weight=m_weight,
+                  trailing=trailing, pseudo={})
+    for kind in cache['pseudo_kinds']:
+        edited = [scores(r)[r['labels'].astype(bool)]
+                  for r in cache['pseudo'] if r['kind'] == kind]
+        if edited:
+            positives = np.concatenate(edited)
+            result['pseudo'][kind] = float(roc_auc(
+                np.r_[normal, positives],
+                np.r_[np.zeros(normal.size), np.ones(positives.size)]))
+    test = [scores(r) for r in cache['test']]
+    labels = np.concatenate([r['labels'] for r in cache['test']])
+    result['test_auc_micro'] = float(roc_auc(np.concatenate(test), labels))
+    result['test_auc_micro_vidnorm'] = float(roc_auc(
+        np.concatenate(minmax_normalize_per_video(test)), labels))
+    return result
+
+
+def build_cache(model, cfg: Config, kinds: Sequence[str], seed: int,
+                repeats: int) -> Dict:
+    tubes = dict(cfg.model.tubes)
+    tubes['attributes'] = tuple(ATTRIBUTE_NAMES)
+    extractor = TubeExtractor(clip_len=model.clip_len, stride=model.stride,
+                              **tubes)
+    train_cfg = cfg.fit_train_dataloader.dataset.copy()
+    train_cfg.update(sample_unit='video',
+                     pipeline=cfg.test_dataloader.dataset.pipeline)
+    splits = dict(train=SourceVideos(DATASETS.build(train_cfg)),
+                  val=SourceVideos(validation_dataset(cfg)),
+                  test=SourceVideos(DATASETS.build(
+                      cfg.test_dataloader.dataset)))
+    cache: Dict = dict(pseudo_kinds=list(kinds), pseudo=[])
+    with torch.no_grad():
+        for split, videos in splits.items():
+            cache[split] = []
+            for i in tqdm(range(len(videos)), desc=split):
+                _, frames = videos[i]
+                record = video_cache(model, extractor, frames)
+                if split == 'test':
+                    record['labels'] = np.asarray(
+                        videos.dataset.get_data_info(i)['gt_labels'])
+                cache[split].append(record)
+        for name, kind, frames, labels in tqdm(
+                generate_pseudo_anomalies(splits['val'], kinds, seed,
+                                          repeats=repeats),
+                desc='pseudo-anomalies'):
+            record = video_cache(model, extractor, frames)
+            record.update(kind=kind, labels=labels)
+            cache['pseudo'].append(record)
+    return cache
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint', help='a trained (fitted) checkpoint')
+    parser.add_argument('--kinds', nargs='+', default=list(OBJECT_KINDS),
+                        choices=OBJECT_KINDS)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--repeats', type=int, default=4)
+    parser.add_argument('--select', default='object_faster',
+                        help='pseudo-anomaly kind whose AUC ranks the '
+                        "candidates ('mean' for the mean over the kinds)")
+    parser.add_argument('--out', help='write every row as JSON here')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    add_debug_argument(parser)
+    return parser.parse_args(argv)
+
+
+def signal(row: Dict, select: str) -> float:
+    if select == 'mean':
+        return float(np.mean(list(row['pseudo'].values())))
+    return row['pseudo'][select]
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    run(args)
+
+
+def run(args: argparse.Namespace) -> List[Dict]:
+    """Every candidate's row, best selection signal first."""
+    register_all_modules()
+    torch.set_num_threads(2)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.work_dir = cfg.get('work_dir', '/tmp/cbad_object_choices')
+    cfg.model.setdefault('init_cfg', None)
+    model = Runner.from_cfg(cfg).model
+    load_checkpoint_strictly(model, args.checkpoint, args.config)
+    model.eval()
+    cache = build_cache(model, cfg, args.kinds, args.seed, args.repeats)
+    rows = [evaluate(model, cache, ATTRIBUTE_SETS[a], w, n)
+            for a, w, n in itertools.product(ATTRIBUTE_SETS, M_WEIGHTS,
+                                             TRAILING)]
+    for row, name in zip(rows, itertools.product(ATTRIBUTE_SETS, M_WEIGHTS,
+                                                 TRAILING)):
+        row['attribute_set'] = name[0]
+    rows.sort(key=lambda r: -signal(r, args.select))
+    kinds = list(rows[0]['pseudo'])
+    print(f'{"attributes":<12}{"w_M":>5}{"trail":>6} ' +
+          ' '.join(f'{k[:14]:>14}' for k in kinds) +
+          f'{"test raw":>10}{"vidnorm":>9}')
+    for row in rows:
+        print(f'{row["attribute_set"]:<12}{row["m_weight"]:>5.2f}'
+              f'{row["trailing"]:>6} ' +
+              ' '.join(f'{row["pseudo"][k]:>14.4f}' for k in kinds) +
+              f'{row["test_auc_micro"]:>10.4f}'
+              f'{row["test_auc_micro_vidnorm"]:>9.4f}')
+    print(f'selected by {args.select}: {rows[0]["attribute_set"]}, '
+          f'w_M={rows[0]["m_weight"]}, trailing={rows[0]["trailing"]}')
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(dict(select=args.select, rows=rows), f, indent=2)
+    return rows
+
+
+if __name__ == '__main__':
+    sys.exit(run_cli(main))
