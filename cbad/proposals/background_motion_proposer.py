@@ -53,6 +53,14 @@ class BackgroundMotionProposer:
             Defaults to 40.
         max_proposals (int, optional): Keep the largest this many. Defaults
             to None (all).
+        flow_where (str): ``'frame'`` computes the flow over the whole grid;
+            ``'foreground'`` only inside the background difference's regions
+            grown by ``flow_margin`` grid pixels (zero elsewhere), which is
+            all that ``combine='and'`` and the regions' motion attributes
+            read: on Ped2 a few times cheaper. Only with ``combine='and'``
+            or ``'background'``. Defaults to ``'frame'``.
+        flow_margin (int): Context around each foreground region for
+            ``flow_where='foreground'``, grid pixels. Defaults to 8.
     """
 
     def __init__(self,
@@ -65,10 +73,25 @@ class BackgroundMotionProposer:
                  close_kernel: int = 5,
                  merge_gap: int = 0,
                  min_area: float = 40,
-                 max_proposals: Optional[int] = None) -> None:
+                 max_proposals: Optional[int] = None,
+                 flow_where: str = 'frame',
+                 flow_margin: int = 8) -> None:
         if combine not in COMBINE_MODES:
             raise ValueError(f'Unknown combine mode {combine!r}; expected '
                              f'one of {", ".join(COMBINE_MODES)}.')
+        if flow_where not in ('frame', 'foreground'):
+            raise ValueError("flow_where must be 'frame' or 'foreground', "
+                             f'got {flow_where!r}.')
+        if flow_where == 'foreground' and combine not in ('and',
+                                                          'background'):
+            raise ValueError(
+                "flow_where='foreground' leaves the flow outside the "
+                "background difference at zero, so it needs combine='and' "
+                f"or 'background', got combine={combine!r}.")
+        if flow_margin < 0:
+            raise ValueError(f'flow_margin must be >= 0, got {flow_margin}.')
+        self.flow_where = flow_where
+        self.flow_margin = int(flow_margin)
         if min_area < 0 or merge_gap < 0 or close_kernel < 0:
             raise ValueError('min_area, merge_gap and close_kernel must be '
                              '>= 0.')
@@ -111,10 +134,14 @@ class BackgroundMotionProposer:
                 f'Frame size changed within a video from '
                 f'{self._previous.shape} to {small.shape} (on the flow grid); '
                 'call reset() between videos.')
-        flow = (self.flow(self._previous, small) if self._previous is not None
-                else np.zeros(small.shape + (2, ), np.float32))
-        self._previous = small
         changed = self.background.apply(small)
+        if self._previous is None:
+            flow = np.zeros(small.shape + (2, ), np.float32)
+        elif self.flow_where == 'foreground':
+            flow = self._foreground_flow(self._previous, small, changed)
+        else:
+            flow = self.flow(self._previous, small)
+        self._previous = small
         if self.combine == 'background':
             foreground = changed
         else:
@@ -123,6 +150,17 @@ class BackgroundMotionProposer:
                           (changed | moving) if self.combine == 'or' else
                           (changed & moving))
         return self._regions(foreground, flow, grey.shape[:2])
+
+    def _foreground_flow(self, previous: np.ndarray, small: np.ndarray,
+                         changed: np.ndarray) -> np.ndarray:
+        """Flow inside the rectangles around the changed regions (grown by
+        ``flow_margin``; overlapping ones joined), zero elsewhere."""
+        flow = np.zeros(small.shape + (2, ), np.float32)
+        rects = foreground_rectangles(changed, self.flow_margin)
+        for x0, y0, x1, y1 in rects:
+            flow[y0:y1, x0:x1] = self.flow(previous[y0:y1, x0:x1],
+                                           small[y0:y1, x0:x1])
+        return flow
 
     def __call__(self, frames: Iterable[np.ndarray]) -> List[FrameProposals]:
         """Proposals of every frame of one whole video (resets first)."""
@@ -174,3 +212,38 @@ class BackgroundMotionProposer:
             flow=flow,
             scale=self.scale,
             frame_shape=tuple(frame_shape))
+
+
+def foreground_rectangles(mask: np.ndarray, margin: int,
+                          min_side: int = 16) -> List[tuple]:
+    """Disjoint rectangles ``(x0, y0, x1, y1)`` covering every foreground
+    pixel of ``mask`` with ``margin`` pixels around it (at least
+    ``min_side`` wide and high where the grid allows); rectangles that
+    overlap are replaced by their bounding rectangle until none do."""
+    height, width = mask.shape
+    if not mask.any():
+        return []
+    count, _, stats, _ = cv2.connectedComponentsWithStats(
+        mask.astype(np.uint8), connectivity=8)
+    rects = []
+    for x, y, w, h in stats[1:, :4]:
+        grow_x = margin + max(0, min_side - w - 2 * margin + 1) // 2
+        grow_y = margin + max(0, min_side - h - 2 * margin + 1) // 2
+        rects.append([max(0, x - grow_x), max(0, y - grow_y),
+                      min(width, x + w + grow_x), min(height, y + h + grow_y)])
+    merged = True
+    while merged and len(rects) > 1:
+        merged = False
+        out = []
+        for rect in rects:
+            for other in out:
+                if (rect[0] < other[2] and other[0] < rect[2]
+                        and rect[1] < other[3] and other[1] < rect[3]):
+                    other[:] = [min(rect[0], other[0]), min(rect[1], other[1]),
+                                max(rect[2], other[2]), max(rect[3], other[3])]
+                    merged = True
+                    break
+            else:
+                out.append(rect)
+        rects = out
+    return [tuple(int(v) for v in r) for r in rects]

@@ -1,4 +1,4 @@
-_base_ = ['./cbad_ped2.py']
+_base_ = ['./cbad_ped2_wholeframe.py']
 # CPU recipe: the paper's model, lighter, trained in <= 30 min on 2 cores.
 # PAPER.md's calibration: on CPU the number of optimisation steps matters
 # more than resolution, so the input is small and the branches narrow.

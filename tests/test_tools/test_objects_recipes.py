@@ -91,7 +91,7 @@ def test_recipe_trains_and_tests_on_the_layout(tmp_path, monkeypatch, name,
     monkeypatch.setenv('CBAD_DATA_ROOT', str(tmp_path))
     register_all_modules()
     cfg = Config.fromfile(
-        osp.join(ROOT, 'configs', 'cbad', f'cbad_{name}_objects.py'))
+        osp.join(ROOT, 'configs', 'cbad', f'cbad_{name}.py'))
     cfg.work_dir = str(tmp_path / 'work')
     cfg.train_cfg.max_epochs = 1
     cfg.train_dataloader.batch_size = 8

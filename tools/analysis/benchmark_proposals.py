@@ -14,8 +14,12 @@ Example::
     CBAD_DATA_ROOT=../shared/datasets python \
         tools/analysis/benchmark_proposals.py --limit 600
     CBAD_DATA_ROOT=../shared/datasets python \
-        tools/analysis/benchmark_proposals.py --model \
-        configs/cbad/cbad_ped2_objects.py work_dirs/objects/epoch_10.pth
+        tools/analysis/benchmark_proposals.py --model cbad_ped2 \
+        --processes 2
+
+``--model`` takes a config and a checkpoint, or a model-zoo name. With
+``--processes N`` the videos are spread over N worker processes (one video
+each at a time; decode is timed the same way).
 """
 import argparse
 import glob
@@ -52,10 +56,16 @@ def parse_args():
                         choices=['running_median', 'mog2'])
     parser.add_argument('--limit', type=int, default=None,
                         help='use at most this many frames')
-    parser.add_argument('--model', nargs=2, metavar=('CONFIG', 'CHECKPOINT'),
-                        help='time this detector end to end instead')
+    parser.add_argument('--model', nargs='+', metavar='MODEL',
+                        help='CONFIG CHECKPOINT, or a model-zoo name: time '
+                        'this detector end to end instead')
     parser.add_argument('--threads', type=int, default=2,
-                        help='torch threads with --model (default 2)')
+                        help='torch threads with --model, shared by the '
+                        'processes (default 2)')
+    parser.add_argument('--processes', type=int, default=1,
+                        help='with --model: score this many videos at once '
+                        'in worker processes, as one would score hours of '
+                        'footage on N cores (default 1)')
     add_debug_argument(parser)
     return parser.parse_args()
 
@@ -87,28 +97,69 @@ def decode(files):
     return [cv2.imread(f, cv2.IMREAD_GRAYSCALE) for f in files]
 
 
-def benchmark_model(args, videos, total):
-    """Decode frames/s and decode + predict frames/s of one detector."""
+_MODEL = None  # the detector of a worker process (set by _start_worker)
+
+
+def _start_worker(config, checkpoint, threads):
+    global _MODEL
+    import torch
+    from cbad.apis import init_detector
+    torch.set_num_threads(threads)
+    cv2.setNumThreads(1)
+    _MODEL = init_detector(config, checkpoint, device='cpu')
+
+
+def _decode_video(files):
+    decode(files)
+    return len(files)
+
+
+def _score_video(files):
+    """Decode one video and score it with the worker's detector."""
     import numpy as np
     import torch
-
-    from cbad.apis import init_detector
     from cbad.structures import ClipDataSample
-    torch.set_num_threads(args.threads)
-    model = init_detector(args.model[0], args.model[1], device='cpu')
-    start = time.perf_counter()
-    for files in videos:
-        decode(files)
-    decode_fps = total / (time.perf_counter() - start)
-    start = time.perf_counter()
-    for files in videos:
-        frames = torch.from_numpy(np.stack(decode(files)))[None]
-        data = model.data_preprocessor(
-            dict(inputs=[frames], data_samples=[ClipDataSample()]), False)
-        model.predict(**data)
-    full_fps = total / (time.perf_counter() - start)
-    print(f'{total} frames in {len(videos)} videos; {args.model[0]}, '
-          f'torch threads {args.threads}')
+    frames = torch.from_numpy(np.stack(decode(files)))[None]
+    data = _MODEL.data_preprocessor(
+        dict(inputs=[frames], data_samples=[ClipDataSample()]), False)
+    _MODEL.predict(**data)
+    return len(files)
+
+
+def _frames_per_second(fn, videos, total, processes, initargs):
+    """Frames/s of ``fn`` over every video: in this process, or spread over
+    ``processes`` worker processes (one video at a time each, longest first
+    so that no process runs alone at the end), set up before the clock."""
+    import multiprocessing
+    if processes == 1:
+        if _MODEL is None:
+            _start_worker(*initargs)
+        start = time.perf_counter()
+        done = sum(fn(files) for files in videos)
+    else:
+        context = multiprocessing.get_context('spawn')
+        with context.Pool(processes, _start_worker, initargs) as pool:
+            pool.map(_decode_video, [videos[0][:2]] * processes)  # started
+            start = time.perf_counter()
+            done = sum(pool.imap_unordered(
+                fn, sorted(videos, key=len, reverse=True)))
+    if done != total:
+        raise RuntimeError(f'scored {done} of {total} frames.')
+    return total / (time.perf_counter() - start)
+
+
+def benchmark_model(args, videos, total):
+    """Decode frames/s and decode + predict frames/s of one detector, both
+    spread over the same number of processes."""
+    threads = max(1, args.threads // args.processes)
+    initargs = (args.model[0], args.model[1], threads)
+    decode_fps = _frames_per_second(_decode_video, videos, total,
+                                    args.processes, initargs)
+    full_fps = _frames_per_second(_score_video, videos, total,
+                                  args.processes, initargs)
+    print(f'{total} frames in {len(videos)} videos; {args.model[0]}; '
+          f'{args.processes} process(es) x {threads} torch thread(s), one '
+          'OpenCV thread each')
     print(f'decode {decode_fps:.0f} f/s, end-to-end (decode + predict) '
           f'{full_fps:.0f} f/s, ratio {full_fps / decode_fps:.2f}')
 
@@ -118,6 +169,13 @@ def main():
     cv2.setNumThreads(1)
     videos, total = list_videos(args.frames_root, args.limit)
     if args.model:
+        if len(args.model) > 2:
+            raise UserInputError('--model takes CONFIG CHECKPOINT or one '
+                                 'model-zoo name.')
+        from cbad.apis.model_zoo import resolve_config_and_checkpoint
+        args.model = list(resolve_config_and_checkpoint(*args.model))
+        if args.processes < 1:
+            raise UserInputError('--processes must be >= 1.')
         return benchmark_model(args, videos, total)
     print(f'{total} frames in {len(videos)} videos from {args.frames_root}; '
           f'grid scale {args.scale}, background {args.background}, one core')

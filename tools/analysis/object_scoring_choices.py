@@ -17,7 +17,7 @@ tubes) and scored on
   it, never used to choose.
 
     python tools/analysis/object_scoring_choices.py \\
-        configs/cbad/cbad_ped2_objects.py work_dirs/objects_s0/epoch_10.pth \\
+        configs/cbad/cbad_ped2.py work_dirs/cbad_ped2/epoch_10.pth \\
         --out results/choices_s0.json
 
 Prints one row per candidate, sorted by the selection signal.

@@ -14,7 +14,7 @@ record, never for choosing.
 Example::
 
     CBAD_DATA_ROOT=../shared/datasets python tools/analysis/select_flow.py \
-        configs/cbad/cbad_ped2_objects.py
+        configs/cbad/cbad_ped2.py
 """
 import argparse
 import os.path as osp
