@@ -10,7 +10,7 @@ from mmengine.config import Config
 
 from cbad.apis.model_zoo import (load_collections, load_model_index,
                                  repo_root)
-from cbad.registry import MODELS
+from cbad.registry import MODELS, POSTPROCESSORS, PROPOSALS
 from cbad.utils import register_all_modules
 from cbad.utils.report import file_sha256
 
@@ -79,14 +79,21 @@ def test_recipe_facts_match_the_config(name):
     assert meta['Batch Size'] == cfg.train_dataloader.batch_size
     test_set = cfg.test_dataloader.dataset
     assert meta['Clip Length'] == test_set.clip_len
-    resize = [t for t in test_set.pipeline if t.type == 'ResizeClip']
-    assert list(resize[0].size) == meta['Input Size']
+    if cfg.model.type == 'ObjectContrastiveDetector':  # tube crops
+        assert [cfg.model.tubes.crop_size] * 2 == meta['Input Size']
+    else:
+        resize = [t for t in test_set.pipeline if t.type == 'ResizeClip']
+        assert list(resize[0].size) == meta['Input Size']
     protocol = info['Protocol']
     assert protocol['clip_to_frame'] == cfg.test_evaluator.clip_to_frame
+    postprocess = cfg.model.get('postprocess')
+    assert protocol['smoothing'] == (
+        repr(POSTPROCESSORS.build(postprocess)) if postprocess else 'none')
     assert cfg.model.thresholder == dict(type='MADThresholder', lam=3.0)
     assert cfg.model.type in meta['Architecture']
     for part in meta['Architecture']:
-        assert MODELS.get(part) is not None, part
+        assert any(registry.get(part) is not None for registry in (
+            MODELS, PROPOSALS, POSTPROCESSORS)), part
     metrics = info['Results'][0]['Metrics']
     assert set(metrics) == {'AUC micro raw', 'AUC micro vidnorm',
                             'AUC macro', 'Segment F1'}

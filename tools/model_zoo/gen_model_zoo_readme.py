@@ -47,10 +47,11 @@ In Python, `cbad.apis.get_model(NAME)` builds the detector with these weights
 ([docs/get_started.md](../docs/get_started.md#models-from-the-zoo)).
 
 All numbers: UCSD Ped2 test split (12 videos, 2,010 frames), frame-level AUC in %, clip->frame by
-the mean over covering windows, no smoothing; `raw` = micro AUC on raw scores (cbad's headline),
-`vidnorm` = micro AUC after per-video min-max normalisation (the convention of the published
-numbers below); segment F1 at the MAD threshold fitted on normal validation windows
-(docs/evaluation_protocol.md). Trained on this machine's 2 CPU cores, one seed.
+the mean over covering windows and no smoothing unless the notes below the table say otherwise;
+`raw` = micro AUC on raw scores (cbad's headline), `vidnorm` = micro AUC after per-video min-max
+normalisation (the convention of the published numbers below); segment F1 at the MAD threshold
+fitted on normal validation windows (docs/evaluation_protocol.md). Trained on 2 CPU cores, one
+seed (fixed before training; other seeds in each method's README).
 
 | method | config | raw | vidnorm | macro | seg F1 | train time | checkpoint | size | published (vidnorm) |
 |---|---|---|---|---|---|---|---|---|---|
@@ -105,11 +106,35 @@ def links_paragraph(collections: List[Dict[str, Any]], root: str) -> str:
                          break_on_hyphens=False)
 
 
+#: The frame-score protocol of the page's header; models that differ get a
+#: note under the table.
+DEFAULT_FRAME_PROTOCOL = dict(clip_to_frame='mean', smoothing='none')
+
+
+def protocol_notes(collections: List[Dict[str, Any]]) -> str:
+    """One line per model whose frame scores are made differently from
+    :data:`DEFAULT_FRAME_PROTOCOL` (e.g. a causal smoothing step)."""
+    lines = []
+    for collection in collections:
+        for model in collection['Models']:
+            protocol = {**collection.get('Protocol', {}),
+                        **model.get('Protocol', {})}
+            changed = {key: protocol.get(key, default)
+                       for key, default in DEFAULT_FRAME_PROTOCOL.items()
+                       if protocol.get(key, default) != default}
+            if changed:
+                lines.append(f'- `{model["Name"]}`: ' + ', '.join(
+                    f'{key} {value}' for key, value in changed.items()) +
+                             '.')
+    return ('Frame scores made differently:\n\n' + '\n'.join(lines) +
+            '\n\n') if lines else ''
+
+
 def render(root: str) -> str:
     """The whole page, generated from the metafiles under ``root``."""
     collections = load_collections(root)
     rows = [table_row(info, root) for c in collections for info in c['Models']]
-    return (HEADER + '\n'.join(rows) + '\n\n' +
+    return (HEADER + '\n'.join(rows) + '\n\n' + protocol_notes(collections) +
             links_paragraph(collections, root) + '\n')
 
 
