@@ -243,3 +243,17 @@ def test_foreground_flow_needs_a_mode_that_reads_no_flow_outside():
                                      flow_where='foreground')
     with pytest.raises(ValueError, match='flow_where'):
         BackgroundMotionProposer(flow_where='boxes')
+
+
+@pytest.mark.parametrize('count', [1, 2, 3, 7, 8, 16, 23])
+def test_lower_median_network_equals_the_partition(count):
+    from cbad.proposals.background import _lower_median
+    rng = np.random.default_rng(count)
+    frames = [rng.integers(0, 256, (9, 13)).astype(np.uint8)
+              for _ in range(count)]
+    frames[0][0, 0] = 255  # ties with the padding value
+    middle = (count - 1) // 2
+    expected = np.partition(np.stack(frames), middle, axis=0)[middle]
+    out = _lower_median(frames)
+    assert out.dtype == np.uint8
+    np.testing.assert_array_equal(out, expected)
