@@ -111,6 +111,8 @@ def _can_stream(model: torch.nn.Module, cfg: Config) -> bool:
     Raises:
         ValueError: For windows no scorer can use (stride > clip_len).
     """
+    if hasattr(model, 'stream_scorer'):  # streams its own way
+        return True
     geometry = window_geometry(model, cfg)
     reason = None
     try:  # cheap: no data. Any reduce, to see the other checks too
@@ -271,8 +273,12 @@ def _infer_one(
         threshold = detector_threshold(model)
         _check_labels(options['labels'], source)
         geometry = window_geometry(model, cfg)
-        scorer = (OfflineScorer if options['offline'] else StreamingScorer)(
-            model, geometry)
+        if options['offline']:
+            scorer = OfflineScorer(model, geometry)
+        elif hasattr(model, 'stream_scorer'):  # a detector's own streaming
+            scorer = model.stream_scorer()
+        else:
+            scorer = StreamingScorer(model, geometry)
         tracker = EventTracker.from_seconds(
             source.fps, options['min_duration'], options['merge_gap'])
         chunk = int(options['chunk'] or geometry['stride'])
@@ -344,11 +350,15 @@ def _infer_one(
             video_path = video.close()  # None: no frame was written
         except (Exception, KeyboardInterrupt) as err:
             first_error(err, f'closing {video.path}')
+    # a scorer whose latency has no bound (max_latency None): every frame
+    # its finish() gave may score otherwise in a longer input
+    bounded = getattr(scorer, 'max_latency', 0) is not None
     payload = log.close(
         None if error is None else _error_text(error),
         labels=options['labels'],
-        scored_as_end_from=max(final_before_end,
-                               log.num_frames - _max_latency(geometry)),
+        scored_as_end_from=max(final_before_end, log.num_frames -
+                               _max_latency(geometry)) if bounded else
+        final_before_end,
         interrupted=isinstance(error, KeyboardInterrupt))
     if error is None and log.labels_error is not None:
         error = ValueError(f'{source.name}: {log.labels_error}')

@@ -89,6 +89,11 @@ class IoUTracker:
         """Number of live tracks (including ones missed up to max_age)."""
         return len(self._ids)
 
+    def live_ids(self) -> np.ndarray:
+        """Ids of the tracks that may still be matched (a copy): an id not
+        among them never comes back."""
+        return self._ids.copy()
+
     def update(self, boxes: np.ndarray) -> np.ndarray:
         """Track ids of the next frame's boxes.
 

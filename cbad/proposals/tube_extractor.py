@@ -6,12 +6,13 @@ detector at test time (:class:`~cbad.models.ObjectContrastiveDetector`), so
 both see exactly the same tubes for the same settings.
 """
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from cbad.registry import PROPOSALS
 from cbad.structures.tube import Tube, build_tubes, crop_tube, window_starts
+from .frame_proposals import FrameProposals
 from .iou_tracker import IoUTracker
 from .motion_attributes import ATTRIBUTE_NAMES, motion_attributes
 
@@ -108,6 +109,22 @@ class TubeExtractor:
     def num_attributes(self) -> int:
         return len(self.attribute_columns)
 
+    def reset(self) -> None:
+        """Start a new video: forget the background, flow and tracks."""
+        self.proposer.reset()
+        if self.tracker is not None:
+            self.tracker.reset()
+
+    def step(self, frame: np.ndarray
+             ) -> Tuple[FrameProposals, np.ndarray, np.ndarray]:
+        """The next frame's proposals, their track ids (-1 untracked) and
+        their motion attributes (K, F): causal, one frame at a time."""
+        found = self.proposer.step(frame)
+        attributes = motion_attributes(found)[:, self.attribute_columns]
+        ids = (self.tracker.update(found.boxes) if self.tracker is not None
+               else np.full(len(found), -1, np.int64))
+        return found, ids, attributes
+
     def __call__(self, frames: Sequence[np.ndarray],
                  video: str = '', video_index: int = -1) -> VideoTubes:
         """Tubes of one whole video.
@@ -117,18 +134,21 @@ class TubeExtractor:
             video (str): Name stored in the tubes. Defaults to ``''``.
             video_index (int): Index stored in the tubes. Defaults to -1.
         """
-        self.proposer.reset()
-        if self.tracker is not None:
-            self.tracker.reset()
-        proposals, track_ids, region_attributes = [], [], []
-        for frame in frames:
-            found = self.proposer.step(frame)
-            proposals.append(found)
-            region_attributes.append(
-                motion_attributes(found)[:, self.attribute_columns])
-            track_ids.append(self.tracker.update(found.boxes)
-                             if self.tracker is not None else
-                             np.full(len(found), -1, np.int64))
+        self.reset()
+        steps = [self.step(frame) for frame in frames]
+        proposals, ids, attributes = ([list(column) for column in zip(*steps)]
+                                      if steps else ([], [], []))
+        return self.cut(frames, proposals, ids, attributes, video,
+                        video_index)
+
+    def cut(self, frames: Sequence[np.ndarray],
+            proposals: List[FrameProposals], track_ids: List[np.ndarray],
+            region_attributes: List[np.ndarray], video: str = '',
+            video_index: int = -1) -> VideoTubes:
+        """The tubes of every window of ``frames`` from their per-frame
+        :meth:`step` results (a window's tubes read only its own frames, so
+        the last ``clip_len`` frames of a stream give that window's tubes
+        exactly as the whole video does)."""
         num_frames = len(proposals)
         per_window = build_tubes(
             proposals,

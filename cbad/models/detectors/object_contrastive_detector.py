@@ -10,6 +10,7 @@ from cbad.proposals import TubeExtractor, VideoTubes
 from cbad.registry import DETECTORS, POSTPROCESSORS
 from cbad.structures import ClipDataSample
 from .contrastive_detector import ContrastiveDetector
+from .object_stream import ObjectStreamScorer
 
 #: Scorer terms fed the tubes' motion attributes instead of embeddings.
 ATTRIBUTE_TERMS = ('M', )
@@ -66,8 +67,8 @@ class ObjectContrastiveDetector(ContrastiveDetector):
           data preprocessor (the proposals see them back in 0-255).
     """
 
-    #: StreamingScorer encodes whole frames; tubes are scored offline (the
-    #: proposals are causal, a streaming path is future work).
+    #: StreamingScorer encodes whole frames; this model streams through its
+    #: own :meth:`stream_scorer` (tubes, tracks and T's wait for a track).
     streams_frames = False
 
     def __init__(self, tubes: dict, tube_batch: int = 256,
@@ -320,6 +321,12 @@ class ObjectContrastiveDetector(ContrastiveDetector):
                                      tube_boxes=boxes,
                                      **threshold))
         return data_samples
+
+    def stream_scorer(self) -> 'ObjectStreamScorer':
+        """A scorer that takes a video a few frames at a time and returns
+        the frame scores :meth:`predict` gives the whole video, each once it
+        is final (:class:`~.object_stream.ObjectStreamScorer`)."""
+        return ObjectStreamScorer(self)
 
     @torch.no_grad()
     def tube_maps(self, frames: torch.Tensor) -> torch.Tensor:
