@@ -370,10 +370,12 @@ class AnnotatedVideo:
 
     Maps are normalised per call (the video's brightest 0.5% of pixels are
     red), so they show *where* in the frame the detector responds; *how
-    much* is the score bar. A detector that is scored offline only
+    much* is the score bar. A detector whose maps need the whole video
     (``streams_frames = False``, the tube model: its proposals, background
     and tracks start at the video's first frame) is mapped in one call over
-    all the frames given at once, so its maps are the ones of its scores.
+    all the frames, so its maps are the ones of its scores: its frames are
+    held until :meth:`close` (memory grows with the input, unlike the
+    scores, which stream).
     """
 
     def __init__(self, path: str, fps: float, threshold: float,
@@ -384,8 +386,11 @@ class AnnotatedVideo:
         self.threshold = threshold
         self.model = model
         self.piece = max(1, int(piece))
+        #: (frames, scores, inputs) held for one call at close, or None
+        self._held = None
         if model is not None and not getattr(model, 'streams_frames', True):
             self.piece, context = sys.maxsize, 0
+            self._held = ([], [], [])
         self.num_frames = 0
         self._context: deque = deque(maxlen=max(0, int(context)))
         self._writer: Optional[cv2.VideoWriter] = None
@@ -425,6 +430,14 @@ class AnnotatedVideo:
             inputs (list[Tensor], optional): Their normalised model inputs
                 (C, H, W each); needed when the video shows response maps.
         """
+        if self._held is not None:  # maps of the whole video, at close
+            for held, new in zip(self._held, (frames, scores, inputs)):
+                held.extend(new)
+            return
+        self._write(frames, scores, inputs)
+
+    def _write(self, frames: List[np.ndarray], scores: List[float],
+               inputs: Optional[List[torch.Tensor]]) -> None:
         for start in range(0, len(frames), self.piece):
             stop = start + self.piece
             heat = (self._maps(inputs[start:stop])
@@ -441,6 +454,9 @@ class AnnotatedVideo:
 
     def close(self) -> Optional[str]:
         """Finish the file; return its path (None if no frame came)."""
+        if self._held is not None and self._held[0]:
+            held, self._held = self._held, None
+            self._write(*held)
         if self._writer is None:
             return None
         self._writer.release()

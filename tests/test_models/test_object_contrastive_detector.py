@@ -34,7 +34,8 @@ def build(weights=None, **kwargs):
 
 def _scene(num_frames=28, squares=((4, 40, 2, 0), ), seed=0):
     """(L, H, W) uint8: textured squares (x0, y0, vx, vy) moving at constant
-    speed over a blurred random background."""
+    speed over a blurred random background (entering and leaving it at the
+    left and right edges)."""
     rng = np.random.default_rng(seed)
     background = cv2.GaussianBlur(
         rng.integers(0, 120, (HEIGHT, WIDTH)).astype(np.uint8), (5, 5), 0)
@@ -43,7 +44,10 @@ def _scene(num_frames=28, squares=((4, 40, 2, 0), ), seed=0):
     for t in range(num_frames):
         for x0, y0, vx, vy in squares:
             x, y = int(x0 + vx * t), int(y0 + vy * t)
-            frames[t, y:y + SIDE, x:x + SIDE] = texture
+            left, right = max(x, 0), min(x + SIDE, WIDTH)
+            if right > left:
+                frames[t, y:y + SIDE, left:right] = texture[:, left - x:
+                                                            right - x]
     return frames
 
 
@@ -371,9 +375,14 @@ def test_annotated_video_maps_the_tube_model_over_the_whole_video(
     video = outputs.AnnotatedVideo(str(tmp_path / 'a.mp4'), 25.0, 0.0,
                                    model, context=16, piece=4)
     bgr = [np.repeat(f[..., None], 3, 2) for f in frames]
-    video.write(bgr, [0.0] * len(frames), inputs)
+    # frames arrive as the streaming scorer makes them final: a few at once
+    for start in range(0, len(frames), 5):
+        video.write(bgr[start:start + 5], [0.0] * len(bgr[start:start + 5]),
+                    inputs[start:start + 5])
+    assert calls == []  # held until the end
     assert video.close() is not None
     assert calls == [len(frames)]
+    assert video.num_frames == len(frames)
 
 
 def test_postprocess_smooths_the_frame_scores_it_sends(model):

@@ -1,31 +1,12 @@
 """ObjectContrastiveDetector.stream_scorer: the offline frame scores, frame
 by frame."""
-import cv2
 import numpy as np
 import pytest
 import torch
 
 from cbad.evaluation.functional import clip_to_frame_scores
-from test_object_contrastive_detector import (HEIGHT, SIDE, WIDTH, build,
-                                              fitted, predict, video_batch)
-
-
-def _scene(num_frames, squares=(), seed=0):
-    """(L, H, W) uint8: textured squares (x0, y0, vx, vy) moving at constant
-    speed over a blurred background, entering and leaving the frame."""
-    rng = np.random.default_rng(seed)
-    background = cv2.GaussianBlur(
-        rng.integers(0, 120, (HEIGHT, WIDTH)).astype(np.uint8), (5, 5), 0)
-    texture = rng.integers(170, 256, (SIDE, SIDE)).astype(np.uint8)
-    frames = np.repeat(background[None], num_frames, axis=0)
-    for t in range(num_frames):
-        for x0, y0, vx, vy in squares:
-            x, y = int(x0 + vx * t), int(y0 + vy * t)
-            left, right = max(x, 0), min(x + SIDE, WIDTH)
-            if right > left:
-                frames[t, y:y + SIDE, left:right] = texture[:, left - x:
-                                                            right - x]
-    return frames
+from test_object_contrastive_detector import (_scene, build, fitted,
+                                              predict, video_batch)
 
 
 def offline_scores(model, frames):
