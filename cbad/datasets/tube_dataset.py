@@ -1,5 +1,6 @@
 """Training tubes of the object-centric unit: one sample per object tube."""
-from typing import List, Optional, Sequence, Union
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -13,6 +14,8 @@ from cbad.registry import DATASETS, TRANSFORMS
 from cbad.structures import ClipDataSample
 from .motion_intensity import assign_motion_groups
 from .sources import read_grey
+from .tube_cache import (default_tube_cache_dir, load_tubes, save_tubes,
+                         tube_cache_key)
 
 
 @DATASETS.register_module()
@@ -38,6 +41,11 @@ class TubeDataset(BaseDataset):
             ``stride``: the video dataset's).
         num_motion_groups (int): Groups of eq. 8. Defaults to 3.
         pipeline (Sequence): Transforms; ``PackTubeInputs`` packs a tube.
+        cache_dir (str, optional): Folder of the per-video tube cache
+            (:mod:`cbad.datasets.tube_cache`; videos read from files only).
+            Defaults to None (``$CBAD_CACHE_DIR/tubes``, else
+            ``~/.cache/cbad/tubes``).
+        use_cache (bool): Read and write that cache. Defaults to True.
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
     """
 
@@ -46,6 +54,8 @@ class TubeDataset(BaseDataset):
                  tubes: Optional[dict] = None,
                  num_motion_groups: int = 3,
                  pipeline: Sequence[Union[dict, callable]] = (),
+                 cache_dir: Optional[str] = None,
+                 use_cache: bool = True,
                  **kwargs) -> None:
         self.video_dataset = DATASETS.build(
             dict(dataset, sample_unit='video', pipeline=[]))
@@ -53,30 +63,34 @@ class TubeDataset(BaseDataset):
             clip_len=self.video_dataset.clip_len,
             stride=self.video_dataset.stride,
             **(tubes or {}))
+        self._settings = dict(clip_len=self.video_dataset.clip_len,
+                              stride=self.video_dataset.stride,
+                              tubes=dict(tubes or {}))
+        self.cache_dir = cache_dir or default_tube_cache_dir()
+        self.use_cache = use_cache
         self.num_motion_groups = num_motion_groups
         super().__init__(pipeline=pipeline, serialize_data=False, **kwargs)
 
     def load_data_list(self) -> List[dict]:
         videos = self.video_dataset
-        data_list = []
+        data_list, cached = [], 0
         for idx in tqdm(range(len(videos)), desc='tubes', unit='video'):
             info = videos.get_data_info(idx)
-            ids = np.asarray(info['frame_indices']) + info.get(
-                'frame_offset', 0)
-            # one frame at a time, straight to grey: a whole colour video
-            # at once would need 3x the memory (ShanghaiTech: ~1.2 GB)
-            frames = [read_grey(info['source'], int(i)) for i in ids]
-            video = self.extractor(frames, info['video'],
-                                   info['video_index'])
-            for n, tube in enumerate(video.tubes):
+            video, hit = self._video_tubes(info)
+            cached += hit
+            for n in range(len(video['crops'])):
                 data_list.append(dict(
-                    crops=video.crops[n],
-                    attributes=video.attributes[n],
+                    crops=video['crops'][n],
+                    attributes=video['attributes'][n],
                     video=info['video'],
                     video_index=info['video_index'],
-                    frame_indices=video.windows[video.window_index[n]],
-                    num_frames=video.num_frames,
-                    track_id=int(video.track_ids[n])))
+                    frame_indices=video['windows'][video['window_index'][n]],
+                    num_frames=int(video['num_frames']),
+                    track_id=int(video['track_ids'][n])))
+        if cached:
+            print_log(f'{type(self).__name__}: the tubes of {cached} of '
+                      f'{len(videos)} videos from the cache {self.cache_dir}',
+                      logger='current')
         if not data_list:
             raise ValueError(
                 f'{type(self).__name__}: no tube in any of the {len(videos)} '
@@ -105,6 +119,31 @@ class TubeDataset(BaseDataset):
             clip_len=videos.clip_len,
             stride=videos.stride)
         return data_list
+
+    def _video_tubes(self, info: dict) -> Tuple[Dict[str, np.ndarray], bool]:
+        """One video's tube arrays (:data:`CACHED_ARRAYS`), from the cache
+        when an entry for exactly this video, settings and code exists;
+        and whether it did. Videos not read from files are not cached."""
+        source = info['source']
+        path = None
+        if self.use_cache and osp.exists(str(getattr(source, 'path', ''))):
+            path = osp.join(self.cache_dir,
+                            tube_cache_key(info, self._settings))
+            entry = load_tubes(path)
+            if entry is not None:
+                return entry, True
+        ids = np.asarray(info['frame_indices']) + info.get('frame_offset', 0)
+        # one frame at a time, straight to grey: a whole colour video at
+        # once would need 3x the memory (ShanghaiTech: ~1.2 GB)
+        frames = [read_grey(source, int(i)) for i in ids]
+        video = self.extractor(frames, info['video'], info['video_index'])
+        entry = dict(crops=video.crops, attributes=video.attributes,
+                     window_index=video.window_index, windows=video.windows,
+                     track_ids=video.track_ids,
+                     num_frames=np.asarray(video.num_frames))
+        if path is not None:
+            save_tubes(path, entry)
+        return entry, False
 
 
 @TRANSFORMS.register_module()
