@@ -27,7 +27,7 @@ import itertools
 import json
 import os.path as osp
 import sys
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
@@ -158,7 +158,8 @@ def evaluate(model, cache: Dict, attributes: Sequence[str], m_weight: float,
 
 
 def build_cache(model, cfg: Config, kinds: Sequence[str], seed: int,
-                repeats: int) -> Dict:
+                repeats: int, options: Optional[Dict[str, dict]] = None
+                ) -> Dict:
     tubes = dict(cfg.model.tubes)
     tubes['attributes'] = tuple(ATTRIBUTE_NAMES)
     extractor = TubeExtractor(clip_len=model.clip_len, stride=model.stride,
@@ -183,7 +184,7 @@ def build_cache(model, cfg: Config, kinds: Sequence[str], seed: int,
                 cache[split].append(record)
         for name, kind, frames, labels in tqdm(
                 generate_pseudo_anomalies(splits['val'], kinds, seed,
-                                          repeats=repeats),
+                                          repeats=repeats, options=options),
                 desc='pseudo-anomalies'):
             record = video_cache(model, extractor, frames)
             record.update(kind=kind, labels=labels)
@@ -202,6 +203,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--select', default='object_faster',
                         help='pseudo-anomaly kind whose AUC ranks the '
                         "candidates ('mean' for the mean over the kinds)")
+    parser.add_argument(
+        '--options', type=json.loads, default=None,
+        help='keyword arguments per kind as JSON, e.g. '
+        '\'{"object_faster": {"speed": 2}}\' for a harder signal')
+    parser.add_argument('--m-weights', type=float, nargs='+',
+                        default=list(M_WEIGHTS),
+                        help=f'weights of M to try (default {M_WEIGHTS}; 0: '
+                        'the learned terms alone)')
+    parser.add_argument('--trailing', type=int, nargs='+',
+                        default=list(TRAILING),
+                        help=f'trailing-mean lengths to try (default '
+                        f'{TRAILING}; 1: none)')
     parser.add_argument('--out', help='write every row as JSON here')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     add_debug_argument(parser)
@@ -231,13 +244,14 @@ def run(args: argparse.Namespace) -> List[Dict]:
     model = Runner.from_cfg(cfg).model
     load_checkpoint_strictly(model, args.checkpoint, args.config)
     model.eval()
-    cache = build_cache(model, cfg, args.kinds, args.seed, args.repeats)
+    cache = build_cache(model, cfg, args.kinds, args.seed, args.repeats,
+                        args.options)
+    grid = list(itertools.product(ATTRIBUTE_SETS, args.m_weights,
+                                  args.trailing))
     rows = [evaluate(model, cache, ATTRIBUTE_SETS[a], w, n)
-            for a, w, n in itertools.product(ATTRIBUTE_SETS, M_WEIGHTS,
-                                             TRAILING)]
-    for row, name in zip(rows, itertools.product(ATTRIBUTE_SETS, M_WEIGHTS,
-                                                 TRAILING)):
-        row['attribute_set'] = name[0]
+            for a, w, n in grid]
+    for row, (name, _, _) in zip(rows, grid):
+        row['attribute_set'] = name
     rows.sort(key=lambda r: -signal(r, args.select))
     kinds = list(rows[0]['pseudo'])
     print(f'{"attributes":<12}{"w_M":>5}{"trail":>6} ' +
@@ -253,7 +267,8 @@ def run(args: argparse.Namespace) -> List[Dict]:
           f'w_M={rows[0]["m_weight"]}, trailing={rows[0]["trailing"]}')
     if args.out:
         with open(args.out, 'w') as f:
-            json.dump(dict(select=args.select, rows=rows), f, indent=2)
+            json.dump(dict(select=args.select, options=args.options,
+                           rows=rows), f, indent=2)
     return rows
 
 
