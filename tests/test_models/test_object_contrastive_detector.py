@@ -407,3 +407,17 @@ def test_postprocess_smooths_the_frame_scores_it_sends(model):
                                  reduce='max')
     np.testing.assert_allclose(after, TrailingMean(5)(before), rtol=1e-6)
     assert not np.allclose(after, before)
+
+
+def test_difference_input_ignores_what_does_not_change():
+    model = build(tube_input='difference').eval()
+    tubes = torch.randn(3, 1, CLIP_LEN, CROP, CROP)
+    static = torch.randn(3, 1, 1, CROP, CROP)  # the same in every frame
+    with torch.no_grad():
+        torch.testing.assert_close(model.embed_clips(tubes + static),
+                                   model.embed_clips(tubes))
+        grey = build().eval()
+        assert not torch.allclose(grey.embed_clips(tubes + static),
+                                  grey.embed_clips(tubes))
+    with pytest.raises(ValueError, match='tube_input'):
+        build(tube_input='flow')

@@ -58,6 +58,11 @@ class ObjectContrastiveDetector(ContrastiveDetector):
         tube_batch (int): Tubes encoded at once. Defaults to 256.
         postprocess (dict, optional): A :data:`~cbad.registry.POSTPROCESSORS`
             config applied to each video's frame scores. Defaults to None.
+        tube_input (str): What the encoder sees of a tube: ``'grey'`` (the
+            crops) or ``'difference'`` (each crop minus the previous one,
+            zeros for the first: the static background cancels, the moving
+            object stays). Training and scoring both. Defaults to
+            ``'grey'``.
         **kwargs: :class:`ContrastiveDetector` arguments (``grid`` and
             ``speed_negative`` are not supported).
 
@@ -72,7 +77,11 @@ class ObjectContrastiveDetector(ContrastiveDetector):
     streams_frames = False
 
     def __init__(self, tubes: dict, tube_batch: int = 256,
-                 postprocess: Optional[dict] = None, **kwargs) -> None:
+                 postprocess: Optional[dict] = None,
+                 tube_input: str = 'grey', **kwargs) -> None:
+        if tube_input not in ('grey', 'difference'):
+            raise ValueError("tube_input must be 'grey' or 'difference', got "
+                             f'{tube_input!r}.')
         if kwargs.get('grid') or kwargs.get('speed_negative'):
             raise ValueError('ObjectContrastiveDetector supports neither '
                              'grid nor speed_negative.')
@@ -85,6 +94,7 @@ class ObjectContrastiveDetector(ContrastiveDetector):
         self.extractor = TubeExtractor(
             clip_len=self.clip_len, stride=self.stride, **tubes)
         self.tube_batch = tube_batch
+        self.tube_input = tube_input
         self.postprocess = (POSTPROCESSORS.build(postprocess)
                             if postprocess else None)
         self.register_buffer('empty_window_score', torch.tensor(float('nan')))
@@ -93,6 +103,13 @@ class ObjectContrastiveDetector(ContrastiveDetector):
     def is_fitted(self) -> bool:
         return bool(super().is_fitted
                     and not torch.isnan(self.empty_window_score))
+
+    def embed_clips(self, clips: torch.Tensor) -> torch.Tensor:
+        """z of tubes (N, C, T, S, S), as ``tube_input`` says."""
+        if self.tube_input == 'difference':
+            clips = torch.cat([torch.zeros_like(clips[:, :, :1]),
+                               clips[:, :, 1:] - clips[:, :, :-1]], dim=2)
+        return super().embed_clips(clips)
 
     # ------------------------------------------------------------ training
     def loss(self, inputs: torch.Tensor,
