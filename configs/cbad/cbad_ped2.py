@@ -19,7 +19,8 @@ _base_ = [
 #     tubes' motion attributes (speed, velocity, box size and centre); M
 #     weight 0.75 and D, T, R sharing the rest 2:1:2, and a causal 8-frame
 #     trailing mean, chosen by the object_faster pseudo-anomaly AUC on the
-#     normal validation videos (tools/analysis/object_scoring_choices.py).
+#     normal validation videos (tools/analysis/object_scoring_choices.py);
+#     M's nearest neighbour (k 1 of 1/3/5/10/20) by the same edits at 2x.
 tubes = dict(
     proposer=dict(
         type='BackgroundMotionProposer',
@@ -43,7 +44,7 @@ model = dict(
     aggregator=dict(dim=embed_dim),
     head=dict(in_dim=embed_dim, hidden_dim=embed_dim, out_dim=embed_dim),
     prototype_loss=dict(dim=embed_dim),
-    scorers=dict(M=dict(type='MotionAttributeScorer', k=5)),
+    scorers=dict(M=dict(type='MotionAttributeScorer', k=1)),
     fusion=dict(weights=dict(D=0.1, T=0.05, R=0.1, M=0.75)),
     postprocess=dict(type='TrailingMean', length=8))
 

@@ -107,10 +107,11 @@ def frame_scores(record: Dict, fused: np.ndarray, floor: float,
 
 
 def evaluate(model, cache: Dict, attributes: Sequence[str], m_weight: float,
-             trailing: int) -> Dict:
-    """Refit ``M`` and the fusion from the cache, score every split."""
+             trailing: int, k: int = 5) -> Dict:
+    """Refit ``M`` (``k`` neighbours) and the fusion from the cache, score
+    every split."""
     columns = [ATTRIBUTE_NAMES.index(a) for a in attributes]
-    m = SCORERS.build(dict(type='MotionAttributeScorer', k=5))
+    m = SCORERS.build(dict(type='MotionAttributeScorer', k=k))
     m.fit(np.concatenate([r['attributes'][:, columns]
                           for r in cache['train']]))
     learned = dict(D=0.4, T=0.2, R=0.4)
@@ -140,7 +141,7 @@ def evaluate(model, cache: Dict, attributes: Sequence[str], m_weight: float,
 
     normal = np.concatenate([scores(r) for r in cache['val']])
     result = dict(attributes=list(attributes), m_weight=m_weight,
-                  trailing=trailing, pseudo={})
+                  trailing=trailing, k=k, pseudo={})
     for kind in cache['pseudo_kinds']:
         edited = [scores(r)[r['labels'].astype(bool)]
                   for r in cache['pseudo'] if r['kind'] == kind]
@@ -215,6 +216,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                         default=list(TRAILING),
                         help=f'trailing-mean lengths to try (default '
                         f'{TRAILING}; 1: none)')
+    parser.add_argument('--k', type=int, nargs='+', default=[5],
+                        help="M's neighbours to try (default 5)")
+    parser.add_argument('--attribute-sets', nargs='+',
+                        default=list(ATTRIBUTE_SETS), choices=ATTRIBUTE_SETS,
+                        help='attribute sets of M to try (default: all)')
     parser.add_argument('--out', help='write every row as JSON here')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     add_debug_argument(parser)
@@ -246,25 +252,26 @@ def run(args: argparse.Namespace) -> List[Dict]:
     model.eval()
     cache = build_cache(model, cfg, args.kinds, args.seed, args.repeats,
                         args.options)
-    grid = list(itertools.product(ATTRIBUTE_SETS, args.m_weights,
-                                  args.trailing))
-    rows = [evaluate(model, cache, ATTRIBUTE_SETS[a], w, n)
-            for a, w, n in grid]
-    for row, (name, _, _) in zip(rows, grid):
+    grid = list(itertools.product(args.attribute_sets, args.m_weights,
+                                  args.trailing, args.k))
+    rows = [evaluate(model, cache, ATTRIBUTE_SETS[a], w, n, k)
+            for a, w, n, k in grid]
+    for row, (name, _, _, _) in zip(rows, grid):
         row['attribute_set'] = name
     rows.sort(key=lambda r: -signal(r, args.select))
     kinds = list(rows[0]['pseudo'])
-    print(f'{"attributes":<12}{"w_M":>5}{"trail":>6} ' +
+    print(f'{"attributes":<12}{"w_M":>5}{"trail":>6}{"k":>4} ' +
           ' '.join(f'{k[:14]:>14}' for k in kinds) +
           f'{"test raw":>10}{"vidnorm":>9}')
     for row in rows:
         print(f'{row["attribute_set"]:<12}{row["m_weight"]:>5.2f}'
-              f'{row["trailing"]:>6} ' +
+              f'{row["trailing"]:>6}{row["k"]:>4} ' +
               ' '.join(f'{row["pseudo"][k]:>14.4f}' for k in kinds) +
               f'{row["test_auc_micro"]:>10.4f}'
               f'{row["test_auc_micro_vidnorm"]:>9.4f}')
     print(f'selected by {args.select}: {rows[0]["attribute_set"]}, '
-          f'w_M={rows[0]["m_weight"]}, trailing={rows[0]["trailing"]}')
+          f'w_M={rows[0]["m_weight"]}, trailing={rows[0]["trailing"]}, '
+          f'k={rows[0]["k"]}')
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(dict(select=args.select, options=args.options,
