@@ -205,8 +205,11 @@ def _check_labels(labels: Optional[np.ndarray], source) -> None:
 class _FrameFlow:
     """Frames in; final scores out, in order, to the log and the video.
 
-    Holds only the frames not yet scored (the scorer's latency, at most
-    ``clip_len + stride - 1`` frames, plus a partial chunk).
+    Holds only the frames not yet scored: the scorer's latency, at most
+    ``clip_len + stride - 1`` frames for :class:`StreamingScorer`, plus a
+    partial chunk; a detector's own scorer (the tube model's) holds a
+    window's frames until the tracks in it are decided, usually two windows
+    but without a fixed bound.
     """
 
     def __init__(self, pre: FramePreprocessor, scorer, chunk: int,
@@ -350,9 +353,11 @@ def _infer_one(
             video_path = video.close()  # None: no frame was written
         except (Exception, KeyboardInterrupt) as err:
             first_error(err, f'closing {video.path}')
-    # a scorer whose latency has no bound (max_latency None): every frame
-    # its finish() gave may score otherwise in a longer input
-    bounded = getattr(scorer, 'max_latency', 0) is not None
+    # a scorer or model whose latency has no bound (a max_latency of None,
+    # a detector with its own stream_scorer, also when scored --offline):
+    # every frame the last step gave may score otherwise in a longer input
+    bounded = (getattr(scorer, 'max_latency', 0) is not None
+               and not hasattr(model, 'stream_scorer'))
     payload = log.close(
         None if error is None else _error_text(error),
         labels=options['labels'],

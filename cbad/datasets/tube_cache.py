@@ -7,14 +7,18 @@ keeps it in ``{cache_dir}/{hash}.npz`` per video so a second training on the
 same data (another seed, an ablation) skips the flow, as the motion groups'
 cache does. The hash covers the video (name, source path, frame count and
 indices, the first and last frame files' sizes and times where the source
-is a folder of files), the extractor's settings and the source text of the
-modules that cut tubes, so editing any of them starts a new entry.
+is a folder of files), the extractor's settings, the source text of the
+modules that cut tubes and read frames, and the OpenCV and numpy versions,
+so changing any of them starts a new entry. A frame file replaced in the
+middle of a folder with the same size and time is not noticed: clear the
+folder (``$CBAD_CACHE_DIR/tubes``) after editing footage in place.
 """
 import hashlib
 import json
 import os
 import os.path as osp
 import warnings
+import zipfile
 from typing import Dict, Optional
 
 import numpy as np
@@ -36,13 +40,19 @@ def default_tube_cache_dir() -> str:
 
 
 def _code_digest() -> str:
-    """sha1 of the source of every module that decides what a tube is."""
+    """sha1 of the source of every module that decides what a tube is
+    (proposals, tubes, how frames are read in grey) and of the versions of
+    the libraries that compute it (OpenCV's flow and resizing, numpy)."""
+    import cv2
+
+    import cbad.datasets.sources.base as sources_module
     import cbad.proposals
     import cbad.structures.tube as tube_module
-    digest = hashlib.sha1()
+    digest = hashlib.sha1(f'{cv2.__version__} {np.__version__}'.encode())
     folder = osp.dirname(cbad.proposals.__file__)
     paths = sorted(osp.join(folder, name) for name in os.listdir(folder)
-                   if name.endswith('.py')) + [tube_module.__file__]
+                   if name.endswith('.py')) + [tube_module.__file__,
+                                               sources_module.__file__]
     for path in paths:
         with open(path, 'rb') as f:
             digest.update(f.read())
@@ -92,7 +102,8 @@ def load_tubes(path: str) -> Optional[Dict[str, np.ndarray]]:
     try:
         with np.load(path) as cached:
             entry = {key: cached[key] for key in CACHED_ARRAYS}
-    except (OSError, ValueError, KeyError, EOFError) as error:
+    except (OSError, ValueError, KeyError, EOFError,
+            zipfile.BadZipFile) as error:
         warnings.warn(f'Ignoring unreadable tube cache {path}: {error}')
         return None
     return entry

@@ -7,7 +7,7 @@ import numpy as np
 from cbad.registry import PROPOSALS
 from .background import build_background
 from .frame_proposals import FrameProposals
-from .optical_flow import OpticalFlow, flow_magnitude
+from .optical_flow import FARNEBACK_PARAMS, OpticalFlow, flow_magnitude
 
 #: How the background difference and the flow are combined into foreground.
 COMBINE_MODES = ('or', 'and', 'background', 'flow')
@@ -55,10 +55,12 @@ class BackgroundMotionProposer:
             to None (all).
         flow_where (str): ``'frame'`` computes the flow over the whole grid;
             ``'foreground'`` only inside the background difference's regions
-            grown by ``flow_margin`` grid pixels (zero elsewhere), which is
-            all that ``combine='and'`` and the regions' motion attributes
-            read: on Ped2 a few times cheaper. Only with ``combine='and'``
-            or ``'background'``. Defaults to ``'frame'``.
+            grown by ``flow_margin`` grid pixels and to at least the side
+            that keeps the whole frame's pyramid levels
+            (:func:`pyramid_min_side`; zero elsewhere), which is all that
+            ``combine='and'`` and the regions' motion attributes read.
+            Only with ``combine='and'`` or ``'background'``. Defaults to
+            ``'frame'``.
         flow_margin (int): Context around each foreground region for
             ``flow_where='foreground'``, grid pixels. Defaults to 8.
     """
@@ -156,7 +158,10 @@ class BackgroundMotionProposer:
         """Flow inside the rectangles around the changed regions (grown by
         ``flow_margin``; overlapping ones joined), zero elsewhere."""
         flow = np.zeros(small.shape + (2, ), np.float32)
-        rects = foreground_rectangles(changed, self.flow_margin)
+        min_side = max(16, pyramid_min_side(
+            small.shape, FARNEBACK_PARAMS['levels'],
+            FARNEBACK_PARAMS['pyr_scale']))
+        rects = foreground_rectangles(changed, self.flow_margin, min_side)
         for x0, y0, x1, y1 in rects:
             flow[y0:y1, x0:x1] = self.flow(previous[y0:y1, x0:x1],
                                            small[y0:y1, x0:x1])
@@ -214,12 +219,39 @@ class BackgroundMotionProposer:
             frame_shape=tuple(frame_shape))
 
 
+def _span(start: int, stop: int, min_side: int, size: int) -> tuple:
+    """[start, stop) grown about its centre to ``min_side`` and moved (not
+    cut) to lie inside [0, size); cut only where ``size`` is smaller."""
+    grow = max(0, min_side - (stop - start))
+    start, stop = start - grow // 2, stop + grow - grow // 2
+    if start < 0:
+        start, stop = 0, stop - start
+    if stop > size:
+        start, stop = start - (stop - size), size
+    return max(0, start), min(size, stop)
+
+
+def pyramid_min_side(grid_shape: tuple, levels: int = 3,
+                     pyr_scale: float = 0.5, smallest: int = 32) -> int:
+    """Smallest crop side that gets as many flow pyramid levels as the whole
+    grid does. OpenCV's Farneback stops adding levels once a level's
+    shorter side would fall under 32 pixels, and its coarse levels are
+    what follows large motions: a crop with fewer levels than the frame
+    reads a fast object as slow."""
+    short, used, scale = min(grid_shape), 0, 1.0
+    while used < levels and short * scale * pyr_scale >= smallest:
+        scale *= pyr_scale
+        used += 1
+    return int(np.ceil(smallest / scale)) if used else 0
+
+
 def foreground_rectangles(mask: np.ndarray, margin: int,
                           min_side: int = 16) -> List[tuple]:
     """Disjoint rectangles ``(x0, y0, x1, y1)`` covering every foreground
-    pixel of ``mask`` with ``margin`` pixels around it (at least
-    ``min_side`` wide and high where the grid allows); rectangles that
-    overlap are replaced by their bounding rectangle until none do."""
+    pixel of ``mask`` with ``margin`` pixels around it, at least
+    ``min_side`` wide and high where the grid allows (moved inside the grid
+    at its edges rather than cut); rectangles that overlap are replaced by
+    their bounding rectangle until none do."""
     height, width = mask.shape
     if not mask.any():
         return []
@@ -227,10 +259,9 @@ def foreground_rectangles(mask: np.ndarray, margin: int,
         mask.astype(np.uint8), connectivity=8)
     rects = []
     for x, y, w, h in stats[1:, :4]:
-        grow_x = margin + max(0, min_side - w - 2 * margin + 1) // 2
-        grow_y = margin + max(0, min_side - h - 2 * margin + 1) // 2
-        rects.append([max(0, x - grow_x), max(0, y - grow_y),
-                      min(width, x + w + grow_x), min(height, y + h + grow_y)])
+        x0, x1 = _span(x - margin, x + w + margin, min_side, width)
+        y0, y1 = _span(y - margin, y + h + margin, min_side, height)
+        rects.append([x0, y0, x1, y1])
     merged = True
     while merged and len(rects) > 1:
         merged = False

@@ -11,8 +11,7 @@ _base_ = [
 # which signal chose what):
 #   proposals: Farneback flow (over DIS, by the sped-up validation signal),
 #     background AND motion (drops the background model's ghosts), regions
-#     >= 40 px; flow only around the background difference (speed: the
-#     same flow where the regions are);
+#     >= 40 px, flow over the whole frame;
 #   tubes: anchored at the window's last frame (causal), boxes following an
 #     IoU track, 1.25x the region, squared, resized to 32x32;
 #   scores: the paper's D, T, R on tube embeddings plus M, a kNN over the
@@ -26,8 +25,7 @@ tubes = dict(
         type='BackgroundMotionProposer',
         flow='farneback',
         combine='and',
-        min_area=40,
-        flow_where='foreground'),
+        min_area=40),
     tracker=dict(iou_threshold=0.3, max_age=2),
     anchor='last',
     box_mode='track',

@@ -97,3 +97,14 @@ def test_broken_entry_is_recomputed_and_no_cache_writes_nothing(tmp_path):
     _same(first, _dataset(tmp_path / 'data', tmp_path / 'none',
                           use_cache=False))
     assert not osp.exists(tmp_path / 'none')
+
+
+def test_truncated_entry_is_recomputed(tmp_path):
+    _write_videos(tmp_path / 'data', count=1)
+    cache = tmp_path / 'cache'
+    first = _dataset(tmp_path / 'data', cache)
+    (entry, ) = os.listdir(cache)
+    data = (cache / entry).read_bytes()
+    (cache / entry).write_bytes(data[:len(data) // 2])  # a cut-off write
+    with pytest.warns(UserWarning, match='unreadable tube cache'):
+        _same(first, _dataset(tmp_path / 'data', cache))

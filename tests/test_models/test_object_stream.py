@@ -84,3 +84,5 @@ def test_empty_stream_and_push_after_finish(smoothed):
         scorer.push(torch.zeros(1, 2, 96, 128))
     with pytest.raises(ValueError, match='fitted'):
         build().stream_scorer()
+    with pytest.raises(ValueError, match='no window covers'):
+        build(stride=12).stream_scorer()

@@ -343,17 +343,19 @@ class VideoAnomalyMetric(BaseMetric):
              for r in records], self.clip_to_frame, True)
         videos = list(frames.values())
         labels = np.concatenate([v.labels for v in videos])
-        if labels.min() == labels.max():
-            return {}
+        nan = float('nan')
         scores = [v.scores for v in videos]
         per_video = [roc_auc(v.scores, v.labels) for v in videos
                      if v.labels.min() != v.labels.max()]
-        return dict(
-            auc_micro_before_postprocess=roc_auc(np.concatenate(scores),
-                                                 labels),
+        both = labels.min() != labels.max()
+        return dict(  # nan where undefined, as the metrics with the step
+            auc_micro_before_postprocess=roc_auc(
+                np.concatenate(scores), labels) if both else nan,
             auc_micro_vidnorm_before_postprocess=roc_auc(
-                np.concatenate(minmax_normalize_per_video(scores)), labels),
-            auc_macro_before_postprocess=float(np.mean(per_video)))
+                np.concatenate(minmax_normalize_per_video(scores)),
+                labels) if both else nan,
+            auc_macro_before_postprocess=float(np.mean(per_video))
+            if per_video else nan)
 
     @staticmethod
     def _fitted_threshold(records: Sequence[dict]) -> float:

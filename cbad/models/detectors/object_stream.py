@@ -80,6 +80,11 @@ class ObjectStreamScorer:
     max_latency = None
 
     def __init__(self, model) -> None:
+        if not 1 <= model.stride <= model.clip_len:
+            raise ValueError(
+                f'stride {model.stride} must be between 1 and clip_len '
+                f'{model.clip_len}: a larger stride leaves frames that no '
+                'window covers.')
         if not model.is_fitted:
             raise ValueError('ObjectStreamScorer needs a fitted detector.')
         self.model = model
@@ -201,6 +206,7 @@ class ObjectStreamScorer:
             for frame in range(window.first, window.last + 1):
                 score = (self.postprocess.step(value)
                          if self.postprocess is not None else value)
-                out.append((frame, float(score)))
+                # float32, as predict's (S, T) evidence holds it
+                out.append((frame, float(np.float32(score))))
         self._emitted += len(out)
         return out
