@@ -5,7 +5,7 @@ _base_ = [
 # The headline model: the paper's contrastive detector with a behaviour
 # segment of one moving object as its unit (docs/model_cbad.md,
 # docs/proposals.md): 16-frame tubes around causal motion proposals, linked
-# by an IoU tracker. CPU recipe, ~1.5 min on 2 cores. The paper's whole-frame
+# by an IoU tracker. CPU recipe, < 2 min on 2 cores. The paper's whole-frame
 # recipes are cbad_ped2_wholeframe.py (GPU) and cbad_ped2_cpu.py.
 # Every choice was made without test labels (configs/cbad/README.md says
 # which signal chose what):
