@@ -231,9 +231,37 @@ def test_foreground_flow_gives_the_same_regions_as_whole_frame_flow():
                                        atol=0.1)
             compared += 1
     assert compared > 20
-    # far from the square the flow was not computed at all
-    assert (local[30].flow[:, 70:] == 0).all()
-    assert not (whole[30].flow[:, 70:] == 0).all()
+    # far from the square the flow was not computed at all (the crop is
+    # 64 grid pixels wide: the whole 72x96 grid's one pyramid level)
+    assert (local[30].flow[:, 80:] == 0).all()
+    assert not (whole[30].flow[:, 80:] == 0).all()
+
+
+def test_foreground_flow_keeps_fast_objects_fast():
+    """Crops keep the whole frame's pyramid levels: without them a 12
+    px/frame object on a 240x480 frame read as 1.6-3.6 px/frame."""
+    from cbad.proposals.background_motion_proposer import pyramid_min_side
+    assert pyramid_min_side((180, 320)) == 128  # Avenue's grid: two levels
+    assert pyramid_min_side((120, 240)) == 64
+    assert pyramid_min_side((72, 96)) == 64
+    assert pyramid_min_side((40, 60)) == 0  # no level: any crop will do
+    rng = np.random.default_rng(0)
+    background = cv2.GaussianBlur(
+        rng.integers(0, 120, (240, 480)).astype(np.uint8), (5, 5), 0)
+    texture = rng.integers(170, 256, (30, 30)).astype(np.uint8)
+    frames = []
+    for t in range(36):
+        frame = background.copy()
+        frame[100:130, 5 + 12 * t:35 + 12 * t] = texture
+        frames.append(frame)
+    speeds = {}
+    for where in ('frame', 'foreground'):
+        found = BackgroundMotionProposer(combine='and', min_area=40,
+                                         flow_where=where)(frames)
+        speeds[where] = np.median([motion_attributes(p)[:, 0].max()
+                                   for p in found[20:] if len(p)])
+    assert speeds['frame'] == pytest.approx(12, abs=0.5)
+    assert speeds['foreground'] == pytest.approx(speeds['frame'], rel=0.01)
 
 
 def test_foreground_flow_needs_a_mode_that_reads_no_flow_outside():
