@@ -19,6 +19,7 @@ import os
 import os.path as osp
 import warnings
 import zipfile
+from functools import lru_cache
 from typing import Dict, Optional
 
 import numpy as np
@@ -39,6 +40,7 @@ def default_tube_cache_dir() -> str:
     return osp.join(root, 'tubes')
 
 
+@lru_cache(maxsize=1)
 def _code_digest() -> str:
     """sha1 of the source of every module that decides what a tube is
     (proposals, tubes, how frames are read in grey) and of the versions of

@@ -23,6 +23,7 @@ tubes) and scored on
 Prints one row per candidate, sorted by the selection signal.
 """
 import argparse
+import dataclasses
 import itertools
 import json
 import os.path as osp
@@ -73,37 +74,29 @@ def video_cache(model, extractor: TubeExtractor,
     of the checkpoint."""
     video = extractor(frames)
     z = model.embed_tubes(video)
-    learned = {}
-    for name, scorer in model.scorers.items():
-        if name == 'M':
-            continue
-        if not len(video):
-            learned[name] = np.zeros(0, np.float32)
-        elif name == 'T':
-            learned[name] = model._along_tracks(scorer, video, z).numpy()
-        else:
-            learned[name] = scorer(z).reshape(-1).numpy()
+    # the model's own terms; its M reads its attribute columns of the full
+    # set and is dropped (each candidate refits its own M)
+    own = dataclasses.replace(
+        video, attributes=video.attributes[:,
+                                           model.extractor.attribute_columns])
+    learned = {name: value.numpy()
+               for name, value in model.tube_terms(own, z).items()
+               if name != 'M'}
     boxes = np.asarray([t.boxes[t.anchor - t.start] for t in video.tubes],
                        np.float32).reshape(-1, 4)
-    return dict(attributes=video.attributes, terms=learned,
-                window_index=video.window_index, windows=video.windows,
-                num_frames=video.num_frames, track_ids=video.track_ids,
-                boxes=boxes)
+    return dict(video=dataclasses.replace(video, crops=None),
+                attributes=video.attributes, terms=learned, boxes=boxes)
 
 
-def frame_scores(record: Dict, fused: np.ndarray, floor: float,
-                 own_frames) -> np.ndarray:
+def frame_scores(model, record: Dict, fused: np.ndarray,
+                 floor: float) -> np.ndarray:
     """(L,) the model's frame scores: each frame takes its own window's
-    largest tube score (the floor for a window without tubes)."""
-    windows = record['windows']
-    values = np.full(len(windows), -np.inf)
-    np.maximum.at(values, record['window_index'], fused)
-    values = np.maximum(values, floor)  # no tube: floor; nothing below it
-    out = np.full(record['num_frames'], floor)
-    own = own_frames(windows)
-    for w in range(len(windows)):
-        out[windows[w][own[w]]] = values[w]
-    return out
+    largest tube score (the floor for a window without tubes), as
+    ``predict`` makes them."""
+    video = record['video']
+    values = model._window_max(torch.from_numpy(fused), video, floor)
+    return model.frame_values(values.numpy(), video.windows,
+                              video.num_frames)
 
 
 def evaluate(model, cache: Dict, attributes: Sequence[str], m_weight: float,
@@ -136,8 +129,7 @@ def evaluate(model, cache: Dict, attributes: Sequence[str], m_weight: float,
         terms = terms_of(record)
         fused = (fusion(terms).numpy() if len(record['attributes']) else
                  np.zeros(0))
-        return smoother(frame_scores(record, fused, floor,
-                                     model._own_frames))
+        return smoother(frame_scores(model, record, fused, floor))
 
     normal = np.concatenate([scores(r) for r in cache['val']])
     result = dict(attributes=list(attributes), m_weight=m_weight,

@@ -116,9 +116,8 @@ def protocol_notes(collections: List[Dict[str, Any]]) -> str:
     :data:`DEFAULT_FRAME_PROTOCOL` (e.g. a causal smoothing step)."""
     lines = []
     for collection in collections:
-        for model in collection['Models']:
-            protocol = {**collection.get('Protocol', {}),
-                        **model.get('Protocol', {})}
+        for model in collection['Models']:  # merged with the collection's
+            protocol = model.get('Protocol', {})
             changed = {key: protocol.get(key, default)
                        for key, default in DEFAULT_FRAME_PROTOCOL.items()
                        if protocol.get(key, default) != default}

@@ -341,21 +341,9 @@ class VideoAnomalyMetric(BaseMetric):
         frames = records_to_frames(
             [dict(r, pred_scores=r['scores_before_postprocess'])
              for r in records], self.clip_to_frame, True)
-        videos = list(frames.values())
-        labels = np.concatenate([v.labels for v in videos])
-        nan = float('nan')
-        scores = [v.scores for v in videos]
-        per_video = [roc_auc(v.scores, v.labels) for v in videos
-                     if v.labels.min() != v.labels.max()]
-        both = labels.min() != labels.max()
-        return dict(  # nan where undefined, as the metrics with the step
-            auc_micro_before_postprocess=roc_auc(
-                np.concatenate(scores), labels) if both else nan,
-            auc_micro_vidnorm_before_postprocess=roc_auc(
-                np.concatenate(minmax_normalize_per_video(scores)),
-                labels) if both else nan,
-            auc_macro_before_postprocess=float(np.mean(per_video))
-            if per_video else nan)
+        aucs = self._aucs(list(frames.values()))
+        return {f'{key}_before_postprocess': aucs[key]
+                for key in ('auc_micro', 'auc_micro_vidnorm', 'auc_macro')}
 
     @staticmethod
     def _fitted_threshold(records: Sequence[dict]) -> float:
@@ -413,26 +401,34 @@ class VideoAnomalyMetric(BaseMetric):
                 if key in _DATASET_KEYS
             })
 
+    @staticmethod
+    def _aucs(videos) -> Dict[str, float]:
+        """``auc_micro``, ``auc_micro_vidnorm``, ``auc_macro`` and the macro
+        counts of per-frame (scores, labels) videos; nan where undefined."""
+        scores = np.concatenate([v.scores for v in videos])
+        labels = np.concatenate([v.labels for v in videos])
+        nan = float('nan')
+        both = labels.min() != labels.max()
+        per_video = [roc_auc(v.scores, v.labels) for v in videos
+                     if v.labels.min() != v.labels.max()]
+        return dict(
+            auc_micro=roc_auc(scores, labels) if both else nan,
+            auc_micro_vidnorm=roc_auc(np.concatenate(
+                minmax_normalize_per_video([v.scores for v in videos])),
+                                      labels) if both else nan,
+            auc_macro=float(np.mean(per_video)) if per_video else nan,
+            auc_macro_num_videos=len(per_video),
+            auc_macro_num_skipped=len(videos) - len(per_video))
+
     def _metrics(self, frames, threshold: float) -> Dict[str, float]:
         videos = list(frames.values())
         scores = np.concatenate([v.scores for v in videos])
         labels = np.concatenate([v.labels for v in videos])
-        normed = minmax_normalize_per_video([v.scores for v in videos])
         nan = float('nan')
-        metrics: Dict[str, float] = {}
-        if labels.min() != labels.max():
-            metrics['auc_micro'] = roc_auc(scores, labels)
-            metrics['auc_micro_vidnorm'] = roc_auc(np.concatenate(normed),
-                                                   labels)
-        else:
+        metrics: Dict[str, float] = self._aucs(videos)
+        if labels.min() == labels.max():
             print_log('every test frame has the same label: AUC and EER are '
                       'undefined (nan)', 'current', logging.WARNING)
-            metrics['auc_micro'] = metrics['auc_micro_vidnorm'] = nan
-        per_video = [roc_auc(v.scores, v.labels) for v in videos
-                     if v.labels.min() != v.labels.max()]
-        metrics['auc_macro'] = float(np.mean(per_video)) if per_video else nan
-        metrics['auc_macro_num_videos'] = len(per_video)
-        metrics['auc_macro_num_skipped'] = len(videos) - len(per_video)
         if np.isfinite(metrics['auc_micro']):
             metrics['eer'], metrics['eer_threshold'] = equal_error_rate(
                 scores, labels)

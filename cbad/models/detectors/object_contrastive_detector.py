@@ -278,13 +278,25 @@ class ObjectContrastiveDetector(ContrastiveDetector):
         values[~torch.from_numpy(own)] = floor
         return values
 
-    def _postprocessed(self, evidence: torch.Tensor, windows: np.ndarray,
+    @classmethod
+    def frame_values(cls, window_values: np.ndarray, windows: np.ndarray,
+                     num_frames: int) -> np.ndarray:
+        """(L,) each frame's own window's value (:meth:`_own_frames`): the
+        frame scores the ``'max'`` reduction reads off the evidence."""
+        own = cls._own_frames(windows)
+        out = np.empty(num_frames)
+        out[windows[own]] = np.broadcast_to(
+            np.asarray(window_values, np.float64).reshape(-1, 1),
+            windows.shape)[own]
+        return out
+
+    def _postprocessed(self, evidence: torch.Tensor,
+                       window_values: torch.Tensor, windows: np.ndarray,
                        own: np.ndarray, num_frames: int) -> torch.Tensor:
         """The evidence with ``postprocess`` applied to the frame scores it
         gives (each frame's own window's value), in the same layout; values
         stay >= the floor, so the ``'max'`` reduction reads them back."""
-        frames = np.zeros(num_frames)
-        frames[windows[own]] = evidence.numpy()[own]
+        frames = self.frame_values(window_values.numpy(), windows, num_frames)
         smoothed = torch.from_numpy(self.postprocess(frames)).to(evidence)
         out = evidence.clone()
         mask = torch.from_numpy(own)
@@ -315,12 +327,14 @@ class ObjectContrastiveDetector(ContrastiveDetector):
         for frames, sample in zip(inputs, data_samples):
             video, terms, fused = self.score_video(frames)
             own = self._own_frames(video.windows)
-            sample.pred_scores = self._frame_evidence(
-                self._window_max(fused, video, floor), own, floor)
+            window_values = self._window_max(fused, video, floor)
+            sample.pred_scores = self._frame_evidence(window_values, own,
+                                                      floor)
             if self.postprocess is not None:
                 sample.pred_scores_before_postprocess = sample.pred_scores
                 sample.pred_scores = self._postprocessed(
-                    sample.pred_scores, video.windows, own, video.num_frames)
+                    sample.pred_scores, window_values, video.windows, own,
+                    video.num_frames)
             for name, value in terms.items():
                 sample.set_field(
                     self._frame_evidence(

@@ -99,7 +99,6 @@ class ObjectStreamScorer:
         self._recent: Deque[tuple] = deque(maxlen=self.clip_len)
         self._windows: Deque[_Window] = deque()
         self._tracks: Dict[int, _Track] = {}  # live tracks with tubes
-        self._emitted = 0  # frames emitted (the next frame's id)
         self._last_end = -1  # last frame of the latest window
         self._finished = False
 
@@ -208,5 +207,4 @@ class ObjectStreamScorer:
                          if self.postprocess is not None else value)
                 # float32, as predict's (S, T) evidence holds it
                 out.append((frame, float(np.float32(score))))
-        self._emitted += len(out)
         return out
