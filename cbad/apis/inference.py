@@ -124,7 +124,9 @@ class FramePreprocessor:
         self.frames_seen = 0
 
     def __call__(self, frames: Sequence[np.ndarray]) -> torch.Tensor:
-        """(C, n, H, W) normalised float tensor of ``n`` BGR frames."""
+        """(C, n, H, W) tensor of ``n`` BGR frames, as the data preprocessor
+        gives it outside training (normalised float, or uint8 with its
+        ``raw_predict_inputs``)."""
         frames = [np.asarray(f) for f in frames]
         if self.frame_shape is None and frames:
             self.frame_shape = frames[0].shape

@@ -37,6 +37,9 @@ embed_dim = 128
 branch = dict(in_channels=1, channels=(16, 32, 64), out_dim=embed_dim)
 model = dict(
     type='ObjectContrastiveDetector',
+    # Videos reach the detector as uint8: it crops the raw frames and
+    # normalises only the crops (no float copy of each whole video).
+    data_preprocessor=dict(raw_predict_inputs=True),
     tubes=tubes,
     encoder=dict(spatial=branch, temporal=branch, fusion=dict(dim=embed_dim)),
     aggregator=dict(dim=embed_dim),

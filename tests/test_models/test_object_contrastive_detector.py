@@ -260,6 +260,28 @@ def test_grey_frames_undo_the_preprocessor_and_refuse_colour(model):
         model._grey_frames(colour)
 
 
+def test_raw_uint8_videos_score_exactly_like_normalised_ones(model):
+    # raw_predict_inputs skips the float copy of the whole video: the
+    # detector must give bit-identical scores from the uint8 frames
+    raw = build(data_preprocessor=dict(
+        type='ClipDataPreprocessor', mean=[127.5], std=[127.5],
+        raw_predict_inputs=True))
+    raw.load_state_dict(model.state_dict())
+    raw.eval()
+    frames = _scene(26, ((4, 20, 2, 0), (90, 60, -3, 0)), seed=3)
+    batch = raw.data_preprocessor(video_batch('x', 0, frames))
+    assert batch['inputs'].dtype == torch.uint8
+    a, b = predict(model, frames), predict(raw, frames)
+    assert torch.equal(a.pred_scores, b.pred_scores)
+    assert torch.equal(a.pred_tube_scores, b.pred_tube_scores)
+    # training batches (tube crops) are still normalised floats
+    crops = torch.full((1, 4, CROP, CROP), 255, dtype=torch.uint8)
+    train = raw.data_preprocessor(dict(inputs=[crops]), True)['inputs']
+    assert train.dtype == torch.float32 and (train == 1).all()
+    with pytest.raises(ValueError, match='expects uint8'):
+        raw.data_preprocessor(dict(inputs=[crops.float()]), False)
+
+
 def test_unsupported_options_are_refused():
     with pytest.raises(ValueError, match='neither grid nor speed_negative'):
         build(grid=True)

@@ -155,12 +155,15 @@ class ObjectContrastiveDetector(ContrastiveDetector):
 
     # ------------------------------------------------------------- scoring
     def _grey_frames(self, frames: torch.Tensor) -> np.ndarray:
-        """(1, L, H, W) normalised video -> (L, H, W) uint8 (the inverse
-        of the data preprocessor's normalisation)."""
+        """(1, L, H, W) video -> (L, H, W) uint8: as it is when uint8 (the
+        data preprocessor's ``raw_predict_inputs``), else the inverse of
+        the preprocessor's normalisation."""
         if frames.dim() != 4 or frames.shape[0] != 1:
             raise ValueError('ObjectContrastiveDetector scores grey videos '
                              f'(1, L, H, W); got {tuple(frames.shape)}. Use '
                              'LoadClipFrames(to_gray=True).')
+        if frames.dtype == torch.uint8:
+            return frames[0].cpu().numpy()
         preprocessor = self.data_preprocessor
         x = frames[0].float()
         if getattr(preprocessor, '_normalize', False):

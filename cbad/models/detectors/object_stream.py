@@ -105,7 +105,7 @@ class ObjectStreamScorer:
     # ------------------------------------------------------------- input
     @torch.no_grad()
     def push(self, chunk: torch.Tensor) -> List[Tuple[int, float]]:
-        """Take (1, n, H, W) normalised frames; return the (frame, score)
+        """Take (1, n, H, W) frames (uint8, or normalised); return the (frame, score)
         pairs that became final, in order."""
         if self._finished:
             raise RuntimeError('push() after finish(); make a new scorer.')
