@@ -8,6 +8,7 @@ both see exactly the same tubes for the same settings.
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
+import cv2
 import numpy as np
 
 from cbad.registry import PROPOSALS
@@ -72,6 +73,14 @@ class TubeExtractor:
         crop_size (int): Side of the resized crops. Defaults to 32.
         attributes (Sequence[str]): Names (from ``ATTRIBUTE_NAMES``) kept
             per tube. Defaults to :data:`DEFAULT_ATTRIBUTES`.
+        mask_background (bool): Crop the frames with everything outside
+            the proposals' regions set to 0, so a tube holds the moving
+            objects' appearance and silhouette but not the scene around
+            them (which instance contrast can learn to tell places apart
+            by). The regions are the proposer's own (``labels``), grown by
+            ``mask_dilate`` grid pixels. Defaults to False.
+        mask_dilate (int): Growth of the regions for ``mask_background``,
+            pixels of the proposer's grid. Defaults to 2.
     """
 
     def __init__(self,
@@ -84,7 +93,11 @@ class TubeExtractor:
                  enlarge: float = 1.25,
                  min_side: float = 16,
                  crop_size: int = 32,
-                 attributes: Sequence[str] = DEFAULT_ATTRIBUTES) -> None:
+                 attributes: Sequence[str] = DEFAULT_ATTRIBUTES,
+                 mask_background: bool = False,
+                 mask_dilate: int = 2) -> None:
+        if mask_dilate < 0:
+            raise ValueError(f'mask_dilate must be >= 0, got {mask_dilate}.')
         unknown = [a for a in attributes if a not in ATTRIBUTE_NAMES]
         if unknown:
             raise ValueError(f'Unknown tube attributes {unknown}; known: '
@@ -104,6 +117,9 @@ class TubeExtractor:
         self.crop_size = crop_size
         self.attribute_names = tuple(attributes)
         self.attribute_columns = [ATTRIBUTE_NAMES.index(a) for a in attributes]
+        self.mask_background = mask_background
+        self.mask_kernel = (np.ones((2 * mask_dilate + 1, ) * 2, np.uint8)
+                            if mask_dilate > 0 else None)
 
     @property
     def num_attributes(self) -> int:
@@ -173,6 +189,8 @@ class TubeExtractor:
                 ids.append(tube.track_id)
                 attributes.append(self._tube_attributes(
                     tube, windows[w], region_attributes, track_ids))
+        if self.mask_background and tubes:
+            frames = self.masked_frames(frames, proposals)
         crops = (np.stack([crop_tube(frames, t, self.crop_size) for t in tubes])
                  if tubes else np.zeros(
                      (0, self.clip_len, self.crop_size, self.crop_size),
@@ -186,6 +204,21 @@ class TubeExtractor:
             attributes=np.asarray(attributes, np.float32).reshape(
                 -1, self.num_attributes),
             track_ids=np.asarray(ids, np.int64))
+
+    def masked_frames(self, frames: Sequence[np.ndarray],
+                      proposals: List[FrameProposals]) -> List[np.ndarray]:
+        """``frames`` with every pixel outside the (grown) proposal regions
+        of the same frame set to 0 (``mask_background``)."""
+        masked = []
+        for frame, found in zip(frames, proposals):
+            frame = np.asarray(frame)
+            region = (found.labels >= 0).astype(np.uint8)
+            if self.mask_kernel is not None:
+                region = cv2.dilate(region, self.mask_kernel)
+            region = cv2.resize(region, frame.shape[::-1],
+                                interpolation=cv2.INTER_NEAREST)
+            masked.append(frame * region)
+        return masked
 
     def _tube_attributes(self, tube: Tube, frame_ids: np.ndarray,
                          region_attributes: List[np.ndarray],

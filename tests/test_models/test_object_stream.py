@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from cbad.evaluation.functional import clip_to_frame_scores
-from test_object_contrastive_detector import (_scene, build, fitted,
+from mmengine.config import Config
+from test_object_contrastive_detector import (TINY, _scene, build, fitted,
                                               predict, video_batch)
 
 
@@ -86,3 +87,16 @@ def test_empty_stream_and_push_after_finish(smoothed):
         build().stream_scorer()
     with pytest.raises(ValueError, match='no window covers'):
         build(stride=12).stream_scorer()
+
+
+def test_streaming_equals_offline_with_masked_crops():
+    # the crops are masked from each window's own proposals, so a stream
+    # that keeps only the last window's frames masks them the same way
+    tubes = Config.fromfile(TINY).model.tubes.to_dict()
+    model = build(tubes=dict(tubes, mask_background=True))
+    model.load_state_dict(fitted().state_dict())
+    model.eval()
+    frames = _scene(34, SCENES['ends'], seed=3)
+    expected = offline_scores(model, frames)
+    got, _ = streamed(model, frames, 4)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)

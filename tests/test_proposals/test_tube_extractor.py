@@ -6,6 +6,7 @@ from cbad.proposals import (ATTRIBUTE_NAMES, DEFAULT_ATTRIBUTES, IoUTracker,
                             TubeExtractor, motion_attributes)
 from cbad.registry import PROPOSALS
 from cbad.structures import window_starts
+from cbad.structures.tube import crop_tube
 
 HEIGHT, WIDTH, SIDE = 96, 128, 16
 CLIP_LEN, STRIDE, CROP = 8, 4, 16
@@ -157,3 +158,35 @@ def test_bad_settings_are_refused_clearly():
         TubeExtractor(attributes=('speed_mean', 'colour'))
     with pytest.raises(ValueError, match="box_mode='track' needs a tracker"):
         TubeExtractor(tracker=None)
+
+
+def test_mask_background_keeps_the_objects_and_blanks_the_scene():
+    frames = _scene()
+    plain = _extractor()(frames)
+    masked = _extractor(mask_background=True)(frames)
+    # the same tubes, attributes and tracks: only the crops' content differs
+    assert len(masked) == len(plain) > 0
+    np.testing.assert_array_equal(masked.attributes, plain.attributes)
+    np.testing.assert_array_equal(masked.track_ids, plain.track_ids)
+    zero = masked.crops == 0
+    # the scene around the squares is blanked (crops are 1.25x the region
+    # and at least 16 px, so every crop holds some background) ...
+    assert zero.mean() > 0.1 and (plain.crops > 0).all()
+    # ... and the crops are cut from the masked frames with the same boxes
+    extractor = _extractor(mask_background=True)
+    blanked = extractor.masked_frames(
+        frames, [extractor.proposer.step(f) for f in frames])
+    for tube, crops in zip(masked.tubes, masked.crops):
+        np.testing.assert_array_equal(crops, crop_tube(blanked, tube, CROP))
+    # every frame's surviving pixels lie in its (grown) proposal regions
+    extractor = _extractor(mask_background=True, mask_dilate=0)
+    proposals = [extractor.proposer.step(f) for f in frames]
+    out = extractor.masked_frames(frames, proposals)
+    for frame, found, got in zip(frames, proposals, out):
+        region = cv2.resize((found.labels >= 0).astype(np.uint8),
+                            frame.shape[::-1],
+                            interpolation=cv2.INTER_NEAREST).astype(bool)
+        np.testing.assert_array_equal(got[region], frame[region])
+        assert (got[~region] == 0).all()
+    with pytest.raises(ValueError, match='mask_dilate'):
+        _extractor(mask_background=True, mask_dilate=-1)
