@@ -46,6 +46,10 @@ CBAD_DATA_ROOT=../shared/datasets python tools/test.py convae_ped2 --out-dir res
 In Python, `cbad.apis.get_model(NAME)` builds the detector with these weights
 ([docs/get_started.md](../docs/get_started.md#models-from-the-zoo)).
 
+`tools/model_zoo/check_zoo.py --out-dir OUT` tests every model below and checks its four numbers
+against this table (exit 1 on any difference); `--reference EARLIER_OUT` also requires each
+`frame_scores.csv` to be byte-identical to an earlier run's, the check a refactor must pass.
+
 All numbers: UCSD Ped2 test split (12 videos, 2,010 frames), frame-level AUC in %, clip->frame by
 the mean over covering windows and no smoothing unless the notes below the table say otherwise;
 `raw` = micro AUC on raw scores (cbad's headline), `vidnorm` = micro AUC after per-video min-max
