@@ -17,7 +17,12 @@ document intent (``ENCODERS.build`` reads better than ``MODELS.build`` for an
 encoder); class-name suffixes (``*Encoder``, ``*Loss``, ``*Scorer``) keep the
 names unique inside the shared node.
 """
+import datetime
+import importlib
+import warnings
+
 import mmengine.registry as mmengine_registry
+from mmengine import DefaultScope
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
@@ -28,7 +33,8 @@ from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import Registry, build_from_cfg, build_model_from_cfg
 
-from cbad.utils.registry_hint import with_name_hint
+from cbad.utils.checkpoint import register_checkpoint_loader
+from cbad.utils.registry_hint import add_hint_nodes, with_name_hint
 
 __all__ = [
     'MODELS', 'ENCODERS', 'FUSIONS', 'AGGREGATORS', 'HEADS', 'LOSSES',
@@ -38,7 +44,7 @@ __all__ = [
     'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS', 'OPTIMIZERS', 'OPTIM_WRAPPERS',
     'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'EVALUATOR',
     'TASK_UTILS', 'VISBACKENDS', 'LOG_PROCESSORS', 'INFERENCERS', 'FUNCTIONS',
-    'PROPOSALS', 'POSTPROCESSORS'
+    'PROPOSALS', 'POSTPROCESSORS', 'register_all_modules'
 ]
 
 
@@ -159,3 +165,37 @@ POSTPROCESSORS = Registry(
     scope='cbad',
     build_func=_build_with_hint,
     locations=['cbad.postprocessing'])
+
+NODES = [globals()[name] for name in __all__[:-1]]
+add_hint_nodes(NODES)
+
+
+def register_all_modules(init_default_scope: bool = True) -> None:
+    """Register all cbad components into the cbad registries.
+
+    Imports every package named in a node's ``locations`` (the packages
+    whose import registers its members; ``tests/test_registry.py`` checks
+    them), by name, so this module needs no import of the packages above
+    it. The imports are deliberately not wrapped in ``try``: a component
+    that fails to import must fail here with its own traceback, not later
+    with a puzzling "X is not in the registry".
+
+    Args:
+        init_default_scope (bool): Whether to make ``'cbad'`` the default
+            scope so that configs can omit ``cbad.`` prefixes. Defaults to True.
+    """
+    for location in sorted({loc for node in NODES for loc in node._locations}):
+        importlib.import_module(location)
+    register_checkpoint_loader()
+
+    if not init_default_scope:
+        return
+    current = DefaultScope.get_current_instance()
+    if current is None:
+        DefaultScope.get_instance('cbad', scope_name='cbad')
+    elif current.scope_name != 'cbad':
+        warnings.warn(f'The current default scope "{current.scope_name}" is '
+                      'not "cbad"; a new default scope "cbad" is created.')
+        # Instance names must be unique, so add a timestamp.
+        name = f'cbad-{datetime.datetime.now()}'
+        DefaultScope.get_instance(name, scope_name='cbad')

@@ -8,9 +8,9 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from cbad.registry import DATASETS, METRICS, MODELS
+from cbad.engine import fit_detector
+from cbad.registry import DATASETS, METRICS, MODELS, register_all_modules
 from cbad.structures import ClipDataSample, window_starts
-from cbad.utils import register_all_modules
 
 register_all_modules()
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -97,7 +97,7 @@ def test_config_builds_trains_and_predicts(path):
         train = [_video_batch(f't{i}', c, 2 * t, h, w, i) for i in range(3)]
         val = [_video_batch(f'v{i}', c, 2 * t, h, w, 9 + i)
                for i in range(2)]
-        model.fit(train, val)
+        fit_detector(model, train, val)
         test = _video_batch('x', c, 2 * t + 3, h, w, 99)
         with torch.no_grad():
             out = model(**model.data_preprocessor(test, False),
@@ -159,7 +159,7 @@ def _train_and_predict_objects(cfg, model):
     total.backward()
     optim.step()
     model.eval()
-    model.fit([_moving_squares(f't{i}', i) for i in range(3)],
+    fit_detector(model, [_moving_squares(f't{i}', i) for i in range(3)],
               [_moving_squares(f'v{i}', 9 + i) for i in range(2)],
               clip_to_frame=cfg.test_evaluator.clip_to_frame)
     assert model.is_fitted

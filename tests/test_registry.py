@@ -3,8 +3,7 @@ import importlib
 import pytest
 
 from cbad import registry
-from cbad.registry import MODELS, THRESHOLDERS
-from cbad.utils import register_all_modules
+from cbad.registry import MODELS, THRESHOLDERS, register_all_modules
 
 register_all_modules()
 

@@ -23,8 +23,8 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from cbad.engine.hooks import FitDetectorHook  # noqa: E402
-from cbad.utils import (allow_full_pickle_checkpoints,  # noqa: E402
-                        register_all_modules)
+from cbad.registry import register_all_modules  # noqa: E402
+from cbad.utils import allow_full_pickle_checkpoints  # noqa: E402
 from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 from cbad.utils.launch import prepare_cfg  # noqa: E402
 

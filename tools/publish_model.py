@@ -19,7 +19,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from cbad.utils import allow_full_pickle_checkpoints  # noqa: E402
 from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
-from cbad.utils.publish import publish_checkpoint  # noqa: E402
+from cbad.apis.publish import publish_checkpoint  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:

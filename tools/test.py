@@ -34,9 +34,8 @@ from mmengine.runner import Runner  # noqa: E402
 
 from cbad.apis import resolve_config_and_checkpoint  # noqa: E402
 from cbad.apis.inference import init_detector  # noqa: E402
-from cbad.registry import DATASETS  # noqa: E402
-from cbad.utils import (allow_full_pickle_checkpoints,  # noqa: E402
-                        register_all_modules)
+from cbad.registry import DATASETS, register_all_modules  # noqa: E402
+from cbad.utils import allow_full_pickle_checkpoints  # noqa: E402
 from cbad.utils.checkpoint import CheckpointMismatchError  # noqa: E402
 from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 from cbad.utils.launch import prepare_cfg  # noqa: E402

@@ -16,8 +16,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from cbad.utils import (allow_full_pickle_checkpoints,  # noqa: E402
-                        register_all_modules)
+from cbad.registry import register_all_modules  # noqa: E402
+from cbad.utils import allow_full_pickle_checkpoints  # noqa: E402
 from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 from cbad.utils.launch import prepare_cfg  # noqa: E402
 

@@ -32,13 +32,12 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose
 
-from cbad.datasets.clip_index import build_clip_index
+from cbad.structures import build_clip_index
 from cbad.datasets.sources.base import FrameSource
 from cbad.evaluation.functional import clip_to_frame_scores
 from cbad.models.detectors.contrastive_detector import (SEQUENCE_TERMS,
                                                        ContrastiveDetector)
-from cbad.registry import MODELS
-from cbad.utils import register_all_modules
+from cbad.registry import MODELS, register_all_modules
 from cbad.utils.checkpoint import load_checkpoint_strictly
 from cbad.utils.launch import check_device
 

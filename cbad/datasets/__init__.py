@@ -1,7 +1,7 @@
 """Datasets: frame sources, the clip index, benchmark and custom datasets."""
 from .avenue import AvenueDataset, load_volume_label
 from .base_video_dataset import BaseVideoDataset
-from .clip_index import build_clip_index
+from cbad.structures import build_clip_index
 from .folder import VideoFolderDataset
 from .labels import (load_label_file, load_mat_ranges, parse_ucsd_m,
                      ranges_to_labels)

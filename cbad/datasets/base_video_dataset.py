@@ -13,7 +13,7 @@ from cbad.registry import TRANSFORMS
 from cbad.utils.errors import (CorruptDataError, DataNotFoundError,
                                UserInputError)
 from cbad.utils.random_state import reseed_worker_for_epoch
-from .clip_index import build_clip_index
+from cbad.structures import build_clip_index
 from .motion_intensity import attach_motion_groups, check_motion_groups_cfg
 from .sources import FrameFolderSource, FrameSource, VideoFileSource
 from .sources.base import check_link

@@ -27,11 +27,8 @@ import numpy as np
 from mmengine.logging import print_log
 from tqdm import tqdm
 
-#: OpenCV's Farneback parameters used by default (the values of OpenCV's own
-#: tutorial): 3-level pyramid halving each level, 15 px averaging window,
-#: 3 iterations per level, polynomial expansion on 5 px with sigma 1.2.
-DEFAULT_FLOW_PARAMS = dict(pyr_scale=0.5, levels=3, winsize=15, iterations=3,
-                           poly_n=5, poly_sigma=1.2, flags=0)
+from cbad.proposals.optical_flow import FARNEBACK_PARAMS, dense_flow
+
 #: (H, W) grid the flow is computed on by default.
 DEFAULT_FLOW_SIZE = (60, 90)
 GROUP_METHODS = ('quantile', 'uniform')
@@ -46,26 +43,6 @@ def default_cache_dir() -> str:
     return osp.join(root, 'motion')
 
 
-def dense_flow(prev_grey: np.ndarray, next_grey: np.ndarray,
-               flow_params: Optional[dict] = None) -> np.ndarray:
-    """Farneback optical flow between two grey uint8 frames.
-
-    The one flow computation of cbad (motion groups, hand-crafted
-    descriptors), so every user of optical flow sees the same field.
-
-    Args:
-        prev_grey (np.ndarray): (H, W) uint8.
-        next_grey (np.ndarray): (H, W) uint8.
-        flow_params (dict, optional): Overrides of
-            :data:`DEFAULT_FLOW_PARAMS`. Defaults to None.
-
-    Returns:
-        np.ndarray: (H, W, 2) float32 flow (u, v) in pixels per frame.
-    """
-    params = dict(DEFAULT_FLOW_PARAMS, **(flow_params or {}))
-    return cv2.calcOpticalFlowFarneback(prev_grey, next_grey, None, **params)
-
-
 def flow_l1(prev_grey: np.ndarray, next_grey: np.ndarray,
             flow_params: Optional[dict] = None,
             noise_floor: float = 0.0) -> float:
@@ -75,7 +52,7 @@ def flow_l1(prev_grey: np.ndarray, next_grey: np.ndarray,
         prev_grey (np.ndarray): First frame, (H, W) uint8.
         next_grey (np.ndarray): Second frame, (H, W) uint8.
         flow_params (dict, optional): Farneback parameters overriding
-            :data:`DEFAULT_FLOW_PARAMS`. Defaults to None.
+            :data:`FARNEBACK_PARAMS`. Defaults to None.
         noise_floor (float): Per-pixel magnitudes ``|u| + |v|`` below this
             count as 0 (0: the paper's plain mean). Defaults to 0.
 
@@ -123,7 +100,7 @@ def _cache_identity(data_list: Sequence[dict], flow_size, flow_params,
                                  getattr(source, 'path', repr(source))]
     identity = dict(
         version=CACHE_VERSION, flow_size=flow_size,
-        flow_params=dict(DEFAULT_FLOW_PARAMS, **(flow_params or {})),
+        flow_params=dict(FARNEBACK_PARAMS, **(flow_params or {})),
         noise_floor=float(noise_floor), videos=videos,
         clips=digest.hexdigest(), extra=cache_key or {})
     text = json.dumps(identity, sort_keys=True, default=str)
@@ -174,7 +151,7 @@ def compute_motion_intensity(
             resized to before the flow (None: original size). q is in
             pixels of this grid. Defaults to (60, 90).
         flow_params (dict, optional): Farneback parameters overriding
-            :data:`DEFAULT_FLOW_PARAMS`. Defaults to None.
+            :data:`FARNEBACK_PARAMS`. Defaults to None.
         noise_floor (float): Per-pixel flow magnitudes below this (in
             pixels of the flow grid) count as 0. On real footage the
             background's sensor noise gives every pixel a small flow whose

@@ -22,7 +22,13 @@ import zipfile
 from functools import lru_cache
 from typing import Dict, Optional
 
+import cv2
 import numpy as np
+
+from cbad import proposals
+from cbad.structures import tube as tube_module
+from cbad.structures import windows as windows_module
+from .sources import base as sources_module
 
 #: Bumped when the meaning of a cached entry changes in a way the source
 #: hash below cannot see.
@@ -43,18 +49,14 @@ def default_tube_cache_dir() -> str:
 @lru_cache(maxsize=1)
 def _code_digest() -> str:
     """sha1 of the source of every module that decides what a tube is
-    (proposals, tubes, how frames are read in grey) and of the versions of
+    (proposals, tubes and their windows, how frames are read in grey) and of the versions of
     the libraries that compute it (OpenCV's flow and resizing, numpy)."""
-    import cv2
-
-    import cbad.datasets.sources.base as sources_module
-    import cbad.proposals
-    import cbad.structures.tube as tube_module
     digest = hashlib.sha1(f'{cv2.__version__} {np.__version__}'.encode())
-    folder = osp.dirname(cbad.proposals.__file__)
+    folder = osp.dirname(proposals.__file__)
     paths = sorted(osp.join(folder, name) for name in os.listdir(folder)
-                   if name.endswith('.py')) + [tube_module.__file__,
-                                               sources_module.__file__]
+                   if name.endswith('.py')) + [
+                       tube_module.__file__, windows_module.__file__,
+                       sources_module.__file__]
     for path in paths:
         with open(path, 'rb') as f:
             digest.update(f.read())

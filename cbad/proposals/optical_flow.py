@@ -27,9 +27,30 @@ _DIS_PRESETS = dict(
     dis_ultrafast=cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
     dis_fast=cv2.DISOPTICAL_FLOW_PRESET_FAST,
     dis_medium=cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-#: OpenCV tutorial's Farneback parameters (the ones ``motion_intensity`` uses).
+#: OpenCV tutorial's Farneback parameters (3-level pyramid halving each
+#: level, 15 px window, 3 iterations, polynomial expansion on 5 px with sigma
+#: 1.2): every Farneback flow of cbad (proposals, motion groups,
+#: hand-crafted descriptors) starts from these.
 FARNEBACK_PARAMS = dict(pyr_scale=0.5, levels=3, winsize=15, iterations=3,
                         poly_n=5, poly_sigma=1.2, flags=0)
+
+
+def dense_flow(prev_grey: np.ndarray, next_grey: np.ndarray,
+               flow_params: Optional[dict] = None) -> np.ndarray:
+    """Farneback optical flow between two grey uint8 frames at their own
+    size (motion groups, hand-crafted descriptors).
+
+    Args:
+        prev_grey (np.ndarray): (H, W) uint8.
+        next_grey (np.ndarray): (H, W) uint8.
+        flow_params (dict, optional): Overrides of :data:`FARNEBACK_PARAMS`.
+            Defaults to None.
+
+    Returns:
+        np.ndarray: (H, W, 2) float32 flow (u, v) in pixels per frame.
+    """
+    params = dict(FARNEBACK_PARAMS, **(flow_params or {}))
+    return cv2.calcOpticalFlowFarneback(prev_grey, next_grey, None, **params)
 
 
 class OpticalFlow:
@@ -89,8 +110,7 @@ class OpticalFlow:
                     _DIS_PRESETS[self.method])
             flow = self._dis.calc(prev_small, next_small, None)
         else:
-            flow = cv2.calcOpticalFlowFarneback(prev_small, next_small, None,
-                                                **FARNEBACK_PARAMS)
+            flow = dense_flow(prev_small, next_small)
         return flow / self.scale if self.scale != 1 else flow
 
 

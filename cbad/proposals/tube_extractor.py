@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from cbad.registry import PROPOSALS
-from cbad.structures.tube import Tube, build_tubes, crop_tube, window_starts
+from cbad.structures import Tube, build_tubes, crop_tube, window_frames
 from .frame_proposals import FrameProposals
 from .iou_tracker import IoUTracker
 from .motion_attributes import ATTRIBUTE_NAMES, motion_attributes
@@ -177,10 +177,7 @@ class TubeExtractor:
             min_side=self.min_side,
             video=video,
             video_index=video_index)
-        starts = window_starts(num_frames, self.clip_len, self.stride)
-        windows = np.stack([
-            np.minimum(np.arange(s, s + self.clip_len), num_frames - 1)
-            for s in starts])
+        windows = window_frames(num_frames, self.clip_len, self.stride)
         tubes, window_index, attributes, ids = [], [], [], []
         for w, window_tubes in enumerate(per_window):
             for tube in window_tubes:

@@ -1,7 +1,7 @@
 """Tubes: one moving object's boxes over a window of frames, and its crops.
 
 A tube is the object-centric unit of analysis: the T frames of one sliding
-window (laid exactly as :func:`cbad.datasets.build_clip_index` lays clips)
+window (laid by :mod:`cbad.structures.windows`, like every window)
 cropped around one proposal of the window's anchor frame.
 """
 from dataclasses import dataclass
@@ -10,39 +10,14 @@ from typing import List, Optional, Sequence, Tuple, Union
 import cv2
 import numpy as np
 
+from .windows import window_starts
+
 #: Which frame of a window its tubes are built around.
 TUBE_ANCHORS = ('last', 'centre')
 #: How a tube's per-frame boxes are chosen.
 TUBE_BOX_MODES = ('fixed', 'track')
 #: What happens to a box that leaves the frame.
 TUBE_BOUNDARIES = ('clip', 'shift', 'pad')
-
-
-def window_starts(num_frames: int, clip_len: int, stride: int) -> np.ndarray:
-    """First frame of every window of a video, as the clip index lays them.
-
-    Windows start every ``stride`` frames from 0, plus one aligned to the
-    end if the last does not reach it; a video shorter than ``clip_len`` has
-    one window at 0 (its frames repeat the last one, see :class:`Tube`).
-
-    Args:
-        num_frames (int): Frames of the video (>= 1).
-        clip_len (int): Frames per window (T).
-        stride (int): Frames between consecutive window starts.
-
-    Returns:
-        np.ndarray: (S,) int64 window starts.
-    """
-    for name, value in (('clip_len', clip_len), ('stride', stride),
-                        ('num_frames', num_frames)):
-        if int(value) != value or value < 1:
-            raise ValueError(
-                f'{name} must be a positive integer, got {value!r}.')
-    last_start = max(int(num_frames) - int(clip_len), 0)
-    starts = list(range(0, last_start + 1, int(stride)))
-    if starts[-1] != last_start:
-        starts.append(last_start)  # end-aligned window covers the tail
-    return np.asarray(starts, np.int64)
 
 
 @dataclass(eq=False)

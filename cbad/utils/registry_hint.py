@@ -2,7 +2,7 @@
 import contextlib
 import difflib
 import re
-from typing import Iterable, Iterator, List
+from typing import Dict, Iterable, Iterator, List
 
 _MISSING = re.compile(r"^'?(?P<key>[\w.]+) is not in the (?:(?P<scope>\w+)::)?"
                       r'(?P<name>[\w ]+) registry')
@@ -45,13 +45,20 @@ def nearest_names(key: str, names: Iterable[str], n: int = 5) -> List[str]:
     return close
 
 
+#: cbad's registry nodes by name, filled by :mod:`cbad.registry` when it is
+#: imported (so this ground-floor module never imports it).
+_NODES: Dict[str, object] = {}
+
+
+def add_hint_nodes(nodes: Iterable) -> None:
+    """Make ``nodes`` (registries) the ones a message's registry name is
+    looked up in (the first node of each name wins)."""
+    for node in nodes:
+        _NODES.setdefault(node.name, node)
+
+
 def _cbad_node(name: str):
-    from cbad import registry as cbad_registry
-    for attr in cbad_registry.__all__:
-        node = getattr(cbad_registry, attr)
-        if node.name == name:
-            return node
-    return None
+    return _NODES.get(name)
 
 
 def hint_for_missing(message: str, registry=None) -> str:
@@ -76,7 +83,7 @@ def hint_for_missing(message: str, registry=None) -> str:
             f'{match.group("scope") or registry.scope}::{registry.name} '
             f'registry.{hint} Check the `type` in your config (names are '
             'case-sensitive) and that the module defining it imports '
-            'without error (cbad.utils.register_all_modules()).')
+            'without error (cbad.registry.register_all_modules()).')
 
 
 @contextlib.contextmanager

@@ -38,7 +38,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cbad.datasets.clip_index import build_clip_index
+from cbad.structures import build_clip_index
 from cbad.models.detectors import (ContrastiveDetector,
                                    FuturePredictionDetector,
                                    ObjectContrastiveDetector,

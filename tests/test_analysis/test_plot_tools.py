@@ -10,8 +10,7 @@ import torch
 from mmengine.config import Config
 from sklearn.metrics import roc_auc_score
 
-from cbad.registry import MODELS
-from cbad.utils import register_all_modules
+from cbad.registry import MODELS, register_all_modules
 
 register_all_modules()
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

@@ -8,8 +8,7 @@ import torch
 from mmengine.config import Config
 
 from cbad.datasets.pseudo_anomalies import KINDS as OBJECT_KINDS
-from cbad.registry import MODELS
-from cbad.utils import register_all_modules
+from cbad.registry import MODELS, register_all_modules
 from cbad.utils.cli import run_cli
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

@@ -7,9 +7,9 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config
 
-from cbad.registry import MODELS
+from cbad.engine import fit_detector
+from cbad.registry import MODELS, register_all_modules
 from cbad.structures import ClipDataSample
-from cbad.utils import register_all_modules
 from cbad.visualization import overlay_heatmap, response_maps
 from cbad.visualization.response_map import PEAK_PERCENTILE
 
@@ -74,7 +74,7 @@ def fitted_contrastive():
 
     train = [video_batch(f't{i}', noise(12), i) for i in range(3)]
     val = [video_batch(f'v{i}', noise(10), 10 + i) for i in range(2)]
-    model.fit(train, val, segment_len=4, segment_stride=2)
+    fit_detector(model, train, val, segment_len=4, segment_stride=2)
     return model
 
 

@@ -9,10 +9,10 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 
+from cbad.engine import fit_detector
 from cbad.apis.inference import FramePreprocessor
-from cbad.registry import MODELS
+from cbad.registry import MODELS, register_all_modules
 from cbad.structures import ClipDataSample
-from cbad.utils import register_all_modules
 
 PIPELINE = [dict(type='LoadClipFrames', to_gray=True),
             dict(type='ResizeClip', size=(16, 24)),
@@ -194,7 +194,7 @@ def contrastive():
         return dict(inputs=[raw], data_samples=[ClipDataSample(
             metainfo=dict(video=f'v{seed}', num_frames=20))])
 
-    model.fit([batch(i) for i in range(3)], [batch(10 + i) for i in range(2)])
+    fit_detector(model, [batch(i) for i in range(3)], [batch(10 + i) for i in range(2)])
     model.cfg = Config(dict(
         test_dataloader=dict(dataset=dict(
             sample_unit='video', clip_len=16, stride=4,

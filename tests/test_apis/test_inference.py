@@ -8,8 +8,7 @@ from mmengine.config import Config
 
 from cbad.apis.inference import (FramePreprocessor, StreamingScorer,
                                  score_offline, window_geometry)
-from cbad.registry import MODELS
-from cbad.utils import register_all_modules
+from cbad.registry import MODELS, register_all_modules
 
 register_all_modules()
 PIPELINE = [dict(type='LoadClipFrames', to_gray=True),

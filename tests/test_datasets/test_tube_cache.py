@@ -9,7 +9,7 @@ import pytest
 
 from cbad.datasets import TubeDataset
 from cbad.datasets import tube_cache
-from cbad.utils import register_all_modules
+from cbad.registry import register_all_modules
 
 register_all_modules()
 HEIGHT, WIDTH, SIDE = 72, 96, 14

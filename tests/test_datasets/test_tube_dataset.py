@@ -10,9 +10,8 @@ from mmengine.dataset import pseudo_collate
 
 from cbad.datasets import PackTubeInputs, TubeDataset
 from cbad.proposals import DEFAULT_ATTRIBUTES, TubeExtractor
-from cbad.registry import DATASETS, MODELS
+from cbad.registry import DATASETS, MODELS, register_all_modules
 from cbad.structures import window_starts
-from cbad.utils import register_all_modules
 
 register_all_modules()
 CLIP_LEN, STRIDE, CROP = 8, 4, 16

@@ -7,9 +7,9 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
-from cbad.registry import MODELS
+from cbad.engine import fit_detector
+from cbad.registry import MODELS, register_all_modules
 from cbad.structures import ClipDataSample
-from cbad.utils import register_all_modules
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DOC = osp.join(ROOT, 'docs', 'tutorials', 'write_a_scorer.md')
@@ -49,7 +49,7 @@ def test_tutorial_scorer_and_config_work(tmp_path, monkeypatch):
 
     train = [_video(f't{i}', 30, i) for i in range(3)]
     val = [_video(f'v{i}', 24, 10 + i) for i in range(2)]
-    model.fit(train, val)
+    fit_detector(model, train, val)
     assert model.scorers['cos'].is_fitted and model.is_fitted
     model.eval()
     test = _video('x', 20, 42)

@@ -8,7 +8,7 @@ import torch
 from mmengine.evaluator import Evaluator
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from cbad.datasets.clip_index import build_clip_index
+from cbad.structures import build_clip_index
 from cbad.evaluation import VideoAnomalyMetric
 from cbad.registry import METRICS
 from cbad.structures import ClipDataSample
@@ -202,7 +202,6 @@ def test_whole_video_sample_equals_per_clip_samples():
     """A (W, T) video-level sample gives the same metrics as its W clips."""
     import torch
 
-    from cbad.datasets.clip_index import build_clip_index
     from cbad.evaluation.metrics import VideoAnomalyMetric
     rng = np.random.default_rng(0)
     videos = {'a': 30, 'b': 22}

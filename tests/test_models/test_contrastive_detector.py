@@ -5,9 +5,9 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from cbad.registry import MODELS
+from cbad.engine import fit_detector
+from cbad.registry import MODELS, register_all_modules
 from cbad.structures import ClipDataSample
-from cbad.utils import register_all_modules
 
 register_all_modules()
 D = 16
@@ -86,7 +86,7 @@ def test_fit_predict_and_state_round_trip():
     train = [video_batch(f't{i}', 12, i) for i in range(3)]
     val = [video_batch(f'v{i}', 10, 10 + i) for i in range(2)]
     assert not model.is_fitted
-    model.fit(train, val, segment_len=4, segment_stride=2)
+    fit_detector(model, train, val, segment_len=4, segment_stride=2)
     assert model.is_fitted and torch.isfinite(model.threshold)
     model.eval()
     test = model.data_preprocessor(video_batch('x', 9, 99))
@@ -121,7 +121,7 @@ def test_grid_mode_scores_the_most_anomalous_cell():
     assert z.shape == (5, 3 * 4, D)  # 12x16 input, two stride-2 blocks
     train = [video_batch(f't{i}', 12, i) for i in range(3)]
     val = [video_batch(f'v{i}', 10, 10 + i) for i in range(2)]
-    model.fit(train, val, segment_len=4, segment_stride=2)
+    fit_detector(model, train, val, segment_len=4, segment_stride=2)
     terms = model.score_terms(z)
     assert all(t.shape == (5, 12) for t in terms.values())
     # 3 videos x 5 windows x 12 cells = 180 cells, subsampled to 100

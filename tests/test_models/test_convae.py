@@ -2,9 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from cbad.registry import MODELS
+from cbad.registry import MODELS, register_all_modules
 from cbad.structures import ClipDataSample
-from cbad.utils import register_all_modules
 
 register_all_modules()
 

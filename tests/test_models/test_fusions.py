@@ -1,8 +1,7 @@
 import pytest
 import torch
 
-from cbad.registry import MODELS
-from cbad.utils import register_all_modules
+from cbad.registry import MODELS, register_all_modules
 
 register_all_modules()
 

@@ -6,9 +6,8 @@ import pytest
 import torch
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 
-from cbad.registry import MODELS
+from cbad.registry import MODELS, register_all_modules
 from cbad.structures import ClipDataSample
-from cbad.utils import register_all_modules
 
 register_all_modules()
 
@@ -139,7 +138,7 @@ def test_optim_wrapper_dict_needs_named_wrappers():
 def test_published_checkpoints_leave_the_discriminator_out(tmp_path):
     from mmengine.config import Config
 
-    from cbad.utils.publish import publish_checkpoint
+    from cbad.apis.publish import publish_checkpoint
     cfg_path = osp.join(osp.dirname(osp.dirname(osp.dirname(
         osp.abspath(__file__)))), 'configs', 'futurepred',
         'futurepred_synthetic.py')

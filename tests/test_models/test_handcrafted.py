@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 import torch
 
-from cbad.registry import MODELS
+from cbad.engine import fit_detector
+from cbad.registry import MODELS, register_all_modules
 from cbad.structures import ClipDataSample
-from cbad.utils import register_all_modules
 
 register_all_modules()
 
@@ -129,7 +129,7 @@ def test_fit_predict_video_and_checkpoint_round_trip():
     with pytest.raises(RuntimeError, match='not fitted'):
         model.predict(**model.data_preprocessor(batch(video, 'x')))
     # threshold segments as long as the clips (16/4 would pad 9 frames)
-    model.fit([batch(static, 'a')], [batch(static, 'b')], segment_len=4,
+    fit_detector(model, [batch(static, 'a')], [batch(static, 'b')], segment_len=4,
               segment_stride=2)
     assert model.is_fitted
     out = model.predict(**model.data_preprocessor(batch(video, 'x')))[0]

@@ -3,8 +3,7 @@ import pytest
 import torch
 
 from cbad.models.scorers import MotionAttributeScorer
-from cbad.registry import SCORERS
-from cbad.utils import register_all_modules
+from cbad.registry import SCORERS, register_all_modules
 
 register_all_modules()
 

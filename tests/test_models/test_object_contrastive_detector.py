@@ -6,12 +6,12 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from cbad.engine import fit_detector, fit_threshold, frame_scores_by_video
 from cbad.evaluation.functional import clip_to_frame_scores
 from cbad.models.detectors.object_contrastive_detector import \
     ObjectContrastiveDetector
-from cbad.registry import MODELS
+from cbad.registry import MODELS, register_all_modules
 from cbad.structures import ClipDataSample, window_starts
-from cbad.utils import register_all_modules
 from cbad.utils.checkpoint import load_checkpoint_strictly
 
 register_all_modules()
@@ -69,7 +69,7 @@ def slow_videos(first_index, count, speed=2):
 
 def fitted(weights=None):
     model = build(weights)
-    model.fit(slow_videos(0, 3), slow_videos(3, 2), segment_len=CLIP_LEN,
+    fit_detector(model, slow_videos(0, 3), slow_videos(3, 2), segment_len=CLIP_LEN,
               segment_stride=STRIDE, clip_to_frame='max')
     return model.eval()
 
@@ -211,7 +211,7 @@ def test_videos_without_tubes_or_shorter_than_a_window(model):
 
 def test_frame_scores_by_video_reads_the_evidence(model):
     batch = video_batch('x', 99, _scene(22, seed=5))
-    frames = model.frame_scores_by_video([batch], clip_to_frame='max')['x']
+    frames = frame_scores_by_video(model, [batch], clip_to_frame='max')['x']
     out = predict(model, _scene(22, seed=5))
     windows = np.asarray(out.frame_indices)
     own = ObjectContrastiveDetector._own_frames(windows)
@@ -359,8 +359,8 @@ def test_no_window_scores_below_the_floor(model):
 def test_settings_the_frame_mapping_cannot_read_are_refused(model):
     with pytest.raises(ValueError, match="anchor='last'"):
         build(tubes=dict(anchor='centre', crop_size=CROP))
-    with pytest.raises(ValueError, match="clip_to_frame='max'"):
-        model.fit_threshold(slow_videos(3, 1), clip_to_frame='mean')
+    with pytest.raises(ValueError, match=r"clip_to_frame in \('max'"):
+        fit_threshold(model, slow_videos(3, 1), clip_to_frame='mean')
 
 
 def test_detector_with_dis_flow_can_be_copied_and_pickled():

@@ -22,7 +22,8 @@ from mmengine.runner import Runner
 
 import cbad.utils.checkpoint as checkpoint_module
 from cbad.engine.hooks import PlainMessageHubHook
-from cbad.utils import load_checkpoint_file, register_all_modules
+from cbad.registry import register_all_modules
+from cbad.utils import load_checkpoint_file
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY = osp.join(ROOT, 'tests', 'configs', 'convae_synthetic_tiny.py')

@@ -71,7 +71,7 @@ def _one_error_line(err, prog):
 def tiny_checkpoint(tmp_path_factory):
     """Weights of the tiny test config, saved without training."""
     from cbad.registry import MODELS
-    from cbad.utils import register_all_modules
+    from cbad.registry import register_all_modules
     register_all_modules()
     model = MODELS.build(Config.fromfile(TINY).model)
     path = tmp_path_factory.mktemp('ckpt') / 'tiny.pth'
@@ -278,7 +278,7 @@ def test_every_mmengine_registry_finds_the_cbad_scope():
 def test_runs_log_no_failed_scope_search(tmp_path, capfd):
     from mmengine.runner import Runner
 
-    from cbad.utils import register_all_modules
+    from cbad.registry import register_all_modules
     from cbad.utils.launch import prepare_cfg
     register_all_modules()
     cfg = prepare_cfg(Config.fromfile(TINY), TINY, work_dir=str(tmp_path))

@@ -17,11 +17,11 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 
+from cbad.engine import fit_threshold
 from cbad.engine.hooks import FitDetectorHook
 from cbad.evaluation.thresholders import (MIN_THRESHOLD_FIT_VIDEOS,
                                           MIN_THRESHOLD_FIT_WINDOWS)
-from cbad.registry import MODELS
-from cbad.utils import register_all_modules
+from cbad.registry import MODELS, register_all_modules
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONVAE_TINY = osp.join(ROOT, 'tests', 'configs', 'convae_synthetic_tiny.py')
@@ -234,7 +234,7 @@ def _warnings(records):
 def test_threshold_on_few_windows_warns_with_counts(logged):
     # Two training videos: the val split is their trailing frames.
     model = build(CONVAE_TINY)
-    model.fit_threshold(_val_loader(2, 40), segment_len=16, segment_stride=4)
+    fit_threshold(model, _val_loader(2, 40), segment_len=16, segment_stride=4)
     # 2 x max(clip_len 10, ceil(0.25 * 40)) = 2 x 10 frames: 1 window each
     assert (int(model.threshold_fit_windows),
             int(model.threshold_fit_videos)) == (2, 2)
@@ -248,7 +248,7 @@ def test_threshold_on_few_windows_warns_with_counts(logged):
 def test_threshold_on_enough_windows_does_not_warn(logged):
     # 8 training videos -> 2 whole 120-frame val videos -> 2 x 27 windows
     model = build(CONVAE_TINY)
-    model.fit_threshold(_val_loader(8, 120), segment_len=16, segment_stride=4)
+    fit_threshold(model, _val_loader(8, 120), segment_len=16, segment_stride=4)
     assert int(model.threshold_fit_windows) == 54 >= MIN_THRESHOLD_FIT_WINDOWS
     assert int(model.threshold_fit_videos) == 2 >= MIN_THRESHOLD_FIT_VIDEOS
     assert _warnings(logged) == []

@@ -10,7 +10,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 from scipy.io import savemat
 
-from cbad.utils import register_all_modules
+from cbad.registry import register_all_modules
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 HEIGHT, WIDTH, SIDE = 96, 128, 16

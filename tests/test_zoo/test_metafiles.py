@@ -10,8 +10,9 @@ from mmengine.config import Config
 
 from cbad.apis.model_zoo import (load_collections, load_model_index,
                                  repo_root)
-from cbad.registry import MODELS, POSTPROCESSORS, PROPOSALS
-from cbad.utils import register_all_modules
+from cbad.registry import (MODELS, POSTPROCESSORS, PROPOSALS,
+                           register_all_modules)
+from cbad.registry import register_all_modules
 from cbad.utils.report import file_sha256
 
 ROOT = repo_root()

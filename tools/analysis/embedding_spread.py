@@ -26,7 +26,7 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from cbad.engine.hooks import FitDetectorHook  # noqa: E402
-from cbad.utils import register_all_modules  # noqa: E402
+from cbad.registry import register_all_modules  # noqa: E402
 from cbad.utils.checkpoint import load_checkpoint_strictly  # noqa: E402
 from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 

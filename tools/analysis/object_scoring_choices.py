@@ -46,8 +46,8 @@ from cbad.evaluation.functional import (minmax_normalize_per_video,  # noqa
                                         roc_auc)
 from cbad.postprocessing import TrailingMean  # noqa: E402
 from cbad.proposals import ATTRIBUTE_NAMES, TubeExtractor  # noqa: E402
-from cbad.registry import DATASETS, SCORERS  # noqa: E402
-from cbad.utils import register_all_modules  # noqa: E402
+from cbad.registry import (DATASETS, SCORERS,  # noqa: E402
+                           register_all_modules)
 from cbad.utils.checkpoint import load_checkpoint_strictly  # noqa: E402
 from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 

@@ -35,9 +35,9 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.dataset import BaseDataset, pseudo_collate  # noqa: E402
 
 from cbad.apis.inference import init_detector  # noqa: E402
-from cbad.registry import DATASETS  # noqa: E402
-from cbad.utils import (allow_full_pickle_checkpoints,  # noqa: E402
-                        register_all_modules)
+from cbad.engine import frame_scores_by_video  # noqa: E402
+from cbad.registry import DATASETS, register_all_modules  # noqa: E402
+from cbad.utils import allow_full_pickle_checkpoints  # noqa: E402
 from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 from cbad.visualization import overlay_heatmap, response_maps  # noqa: E402
 
@@ -156,7 +156,7 @@ def frame_scores(model: torch.nn.Module, cfg: Config, video_item: dict,
         batches = (pseudo_collate([clips[i] for i in ids[s:s + SCORE_BATCH]])
                    for s in range(0, len(ids), SCORE_BATCH))
     reduce = cfg.test_evaluator.get('clip_to_frame', 'mean')
-    return model.frame_scores_by_video(batches, reduce)[name]
+    return frame_scores_by_video(model, batches, reduce)[name]
 
 
 def pick_frames(frames: Optional[str], labels: np.ndarray,

@@ -50,9 +50,8 @@ from cbad.datasets.pseudo_anomalies import (  # noqa: E402
     KINDS as OBJECT_KINDS, generate_pseudo_anomalies)
 from cbad.datasets.transforms import LoadClipFrames  # noqa: E402
 from cbad.evaluation.functional import roc_auc  # noqa: E402
-from cbad.registry import DATASETS  # noqa: E402
-from cbad.utils import (allow_full_pickle_checkpoints,  # noqa: E402
-                        register_all_modules)
+from cbad.registry import DATASETS, register_all_modules  # noqa: E402
+from cbad.utils import allow_full_pickle_checkpoints  # noqa: E402
 from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 from cbad.utils.errors import UserInputError  # noqa: E402
 

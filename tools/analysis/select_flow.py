@@ -34,8 +34,7 @@ from cbad.evaluation.functional import roc_auc  # noqa: E402
 from cbad.proposals import (ATTRIBUTE_NAMES, COMBINE_MODES,  # noqa: E402
                             FLOW_METHODS, BackgroundMotionProposer,
                             motion_attributes)
-from cbad.registry import DATASETS  # noqa: E402
-from cbad.utils import register_all_modules  # noqa: E402
+from cbad.registry import DATASETS, register_all_modules  # noqa: E402
 from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 
 COLUMNS = [ATTRIBUTE_NAMES.index(n) for n in (

@@ -27,7 +27,7 @@ from tqdm import tqdm  # noqa: E402
 
 from cbad.evaluation.functional import (clip_to_frame_scores,  # noqa: E402
                                         minmax_normalize_per_video, roc_auc)
-from cbad.utils import register_all_modules  # noqa: E402
+from cbad.registry import register_all_modules  # noqa: E402
 from cbad.utils.checkpoint import load_checkpoint_strictly  # noqa: E402
 from cbad.utils.errors import UserInputError  # noqa: E402
 from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402

@@ -9,11 +9,13 @@ from mmengine.runner import Runner
 from torch.utils.data import DataLoader
 
 from cbad.registry import DATASETS, HOOKS
+from cbad.structures import DEFAULT_CLIP_LEN, DEFAULT_STRIDE
+from ..fitting import DEFAULT_CLIP_TO_FRAME, fit_detector
 
 
 @HOOKS.register_module()
 class FitDetectorHook(Hook):
-    """Run :meth:`BaseAnomalyDetector.fit` at the end of training.
+    """Run :func:`cbad.engine.fit_detector` at the end of training.
 
     The fit runs in ``after_train_epoch`` of the last epoch (and every
     ``interval`` epochs if set), at a priority above mmengine's
@@ -68,7 +70,9 @@ class FitDetectorHook(Hook):
         evaluator = runner.cfg.get('test_evaluator') or {}
         if isinstance(evaluator, (list, tuple)):
             evaluator = evaluator[0] if evaluator else {}
-        defaults = dict(segment_len=16, segment_stride=4, clip_to_frame='mean')
+        defaults = dict(segment_len=DEFAULT_CLIP_LEN,
+                        segment_stride=DEFAULT_STRIDE,
+                        clip_to_frame=DEFAULT_CLIP_TO_FRAME)
         return {
             key: value if value is not None else evaluator.get(
                 key, defaults[key])
@@ -115,7 +119,8 @@ class FitDetectorHook(Hook):
         kwargs = self._threshold_kwargs(runner)
         runner.logger.info(f'Fitting scorers and threshold on normal data '
                            f'({kwargs}) ...')
-        self._detector(runner).fit(train_loader, val_loader, **kwargs)
+        fit_detector(self._detector(runner), train_loader, val_loader,
+                     **kwargs)
 
     def after_train_epoch(self, runner: Runner) -> None:
         last = runner.epoch + 1 >= runner.max_epochs

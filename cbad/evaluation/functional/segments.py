@@ -3,6 +3,8 @@ from typing import Dict, List
 
 import numpy as np
 
+from cbad.structures import build_clip_index
+
 __all__ = ['window_scores', 'window_labels', 'segment_prf']
 
 WINDOW_LABEL_RULES = ('majority', 'any')
@@ -14,8 +16,6 @@ def _windows(num_frames: int, clip_len: int, stride: int) -> List[np.ndarray]:
     Each window's frame ids are de-duplicated (a padded short video has one
     window with its last frame repeated; the repeat counts once).
     """
-    # Imported lazily: cbad.datasets pulls in video IO the metric never needs.
-    from cbad.datasets.clip_index import build_clip_index
     windows = build_clip_index(num_frames, clip_len, stride)
     if len(windows) == 1:
         return [np.unique(windows[0])]
@@ -36,7 +36,7 @@ def _gather(values: np.ndarray, windows: List[np.ndarray]) -> np.ndarray:
 def window_scores(frame_scores, clip_len: int, stride: int) -> np.ndarray:
     """Score of each sliding window: the mean of its frames' scores.
 
-    Windows come from :func:`cbad.datasets.clip_index.build_clip_index`
+    Windows come from :func:`cbad.structures.build_clip_index`
     (starts 0, stride, ...; a last window aligned to the video end; a short
     video is one padded window). A frame repeated by padding counts once.
 

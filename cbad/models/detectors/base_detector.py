@@ -1,11 +1,8 @@
 """Base class of every cbad detector: forward modes, prediction and fitting."""
 from abc import abstractmethod
-from collections import defaultdict
 from typing import Dict, Iterable, List, Optional, Tuple
 
-import numpy as np
 import torch
-from mmengine.logging import MMLogger
 from mmengine.model import BaseModel
 
 from cbad.structures import ClipDataSample
@@ -20,11 +17,12 @@ class BaseAnomalyDetector(BaseModel):
 
     - the fitted decision threshold ``delta`` (eq. 22-23 of Tong & Wu) as a
       registered buffer, so it is saved in, and restored from, checkpoints;
-    - :meth:`fit`, run after training by
-      :class:`~cbad.engine.hooks.FitDetectorHook`: first
-      :meth:`fit_scorers` on the training normals (no-op here; detectors with
-      memory banks or prototypes override it), then :meth:`fit_threshold` on
-      the normal validation clips;
+    - the fitting interface that :func:`cbad.engine.fit_detector` (run after
+      training by :class:`~cbad.engine.hooks.FitDetectorHook`) drives:
+      :meth:`fit_scorers` on the training normals and
+      :meth:`fit_normalizers` on the validation normals (no-ops here;
+      detectors with memory banks, prototypes or normalisers override
+      them), :meth:`check_clip_to_frame` and :meth:`set_threshold`;
     - :attr:`training_only_prefixes`: state-dict prefixes of submodules only
       training needs (e.g. a GAN discriminator). ``tools/publish_model.py``
       leaves them out of published checkpoints, and loading a checkpoint
@@ -150,104 +148,28 @@ class BaseAnomalyDetector(BaseModel):
                               generator=torch.Generator().manual_seed(0))
         return bank[keep[:bank_size].to(bank.device)]
 
+    #: The clip -> frame reductions whose frame scores read this detector's
+    #: evidence right (None: any of ``CLIP_TO_FRAME_MODES``).
+    supported_clip_to_frame: Optional[Tuple[str, ...]] = None
+
+    def check_clip_to_frame(self, clip_to_frame: str) -> None:
+        """Refuse a clip -> frame reduction this detector's per-frame
+        evidence is not meant for (:attr:`supported_clip_to_frame`)."""
+        allowed = self.supported_clip_to_frame
+        if allowed is not None and clip_to_frame not in allowed:
+            raise ValueError(
+                f"{type(self).__name__}'s frame scores need clip_to_frame in "
+                f'{allowed} (test_evaluator), got {clip_to_frame!r}.')
+
     def fit_scorers(self, train_loader: Optional[Iterable]) -> None:
         """Fit score components on the training normals (none here)."""
 
-    @torch.no_grad()
-    def frame_scores_by_video(self, loader: Iterable,
-                              clip_to_frame: str = 'mean'
-                              ) -> Dict[str, np.ndarray]:
-        """Score every clip of ``loader`` and map clips to frames per video."""
-        from cbad.evaluation.functional import clip_to_frame_scores
-        was_training = self.training
-        self.eval()
-        clips = defaultdict(lambda: ([], [], 0))
-        for data in loader:
-            data = self.data_preprocessor(data, False)
-            for sample in self.predict(**data):
-                indices, values, _ = clips[sample.video]
-                frames = np.asarray(sample.frame_indices)
-                scores = sample.pred_scores.numpy()
-                if frames.ndim == 2:  # a whole video: (W, T) windows
-                    indices.extend(frames)
-                    values.extend(np.broadcast_to(
-                        scores.reshape(len(frames), -1), frames.shape))
-                else:
-                    indices.append(frames)
-                    values.append(scores)
-                clips[sample.video] = (indices, values, sample.num_frames)
-        self.train(was_training)
-        return {
-            video: clip_to_frame_scores(indices, values, num_frames,
-                                        reduce=clip_to_frame)
-            for video, (indices, values, num_frames) in clips.items()
-        }
+    def fit_normalizers(self, val_loader: Iterable) -> None:
+        """Fit score normalisers on the validation normals (none here)."""
 
-    def fit_threshold(self,
-                      val_loader: Iterable,
-                      segment_len: int = 16,
-                      segment_stride: int = 4,
-                      clip_to_frame: str = 'mean') -> float:
-        """Fit ``delta`` on the window scores of the normal validation clips.
-
-        The windows are laid exactly as the metric lays its segments, so the
-        threshold is fitted on the same kind of number it is applied to.
-        Their number and the number of videos they come from are kept in
-        the buffers ``threshold_fit_windows`` / ``threshold_fit_videos`` (so
-        in the checkpoint and in ``metrics.json``). Fewer than
-        ``MIN_THRESHOLD_FIT_WINDOWS`` (50) windows or
-        ``MIN_THRESHOLD_FIT_VIDEOS`` (2) videos
-        (:mod:`cbad.evaluation.thresholders`) log a warning with the counts:
-        such a threshold is little more than a guess (e.g. two training
-        videos leave only their trailing frames for validation).
-
-        Args:
-            val_loader (Iterable): Batches of normal validation clips.
-            segment_len (int): Window length. Defaults to 16.
-            segment_stride (int): Window stride. Defaults to 4.
-            clip_to_frame (str): Clip-to-frame reduction. Defaults to
-                ``'mean'``.
-
-        Returns:
-            float: The fitted threshold ``delta``.
-        """
-        from cbad.evaluation.functional import window_scores
-        from cbad.evaluation.thresholders import (MIN_THRESHOLD_FIT_VIDEOS,
-                                                  MIN_THRESHOLD_FIT_WINDOWS,
-                                                  fitted_on_too_little)
-        from cbad.registry import THRESHOLDERS
-        by_video = self.frame_scores_by_video(val_loader, clip_to_frame)
-        if not by_video:
-            raise ValueError('The validation loader yielded no clips; the '
-                             'threshold needs normal validation videos '
-                             '(check val_ratio and the data root).')
-        scores = np.concatenate([
-            window_scores(s, segment_len, segment_stride)
-            for s in by_video.values()
-        ])
-        thresholder = THRESHOLDERS.build(self.thresholder_cfg)
-        delta = float(thresholder.fit(scores))
-        self.threshold.fill_(delta)
-        self.threshold_fit_windows.fill_(scores.size)
-        self.threshold_fit_videos.fill_(len(by_video))
-        logger = MMLogger.get_current_instance()
-        logger.info(
-            f'Fitted threshold delta={delta:.6g} with {self.thresholder_cfg} '
-            f'on {scores.size} normal validation windows '
-            f'({len(by_video)} videos).')
-        if fitted_on_too_little(scores.size, len(by_video)):
-            logger.warning(
-                f'The threshold was fitted on only {scores.size} normal '
-                f'validation windows from {len(by_video)} videos; a '
-                f'reliable one needs at least {MIN_THRESHOLD_FIT_WINDOWS} '
-                f'windows from {MIN_THRESHOLD_FIT_VIDEOS} videos, so the '
-                'P/R/F1 at the threshold (and any alarm it raises) rest on '
-                'little. Give the validation split more normal footage: '
-                'more training videos, or a larger val_ratio.')
-        return delta
-
-    def fit(self, train_loader: Optional[Iterable], val_loader: Iterable,
-            **threshold_kwargs) -> None:
-        """Fit the scorers on training normals, then the threshold."""
-        self.fit_scorers(train_loader)
-        self.fit_threshold(val_loader, **threshold_kwargs)
+    def set_threshold(self, delta: float, windows: int, videos: int) -> None:
+        """Store a fitted threshold ``delta`` and what it was fitted on
+        (:func:`cbad.engine.fit_threshold` computes it)."""
+        self.threshold.fill_(float(delta))
+        self.threshold_fit_windows.fill_(int(windows))
+        self.threshold_fit_videos.fill_(int(videos))

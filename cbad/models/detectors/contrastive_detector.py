@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from mmengine.logging import MMLogger
 
-from cbad.datasets.clip_index import build_clip_index
+from cbad.structures import build_clip_index
 from cbad.registry import DETECTORS, MODELS
 from cbad.structures import ClipDataSample
 from .base_detector import BaseAnomalyDetector
@@ -354,8 +354,3 @@ class ContrastiveDetector(BaseAnomalyDetector):
         terms = {name: torch.cat([t[name].reshape(-1) for t in per_video])
                  for name in self.scorers}
         self.fusion.fit(terms)
-
-    def fit(self, train_loader, val_loader, **threshold_kwargs) -> None:
-        self.fit_scorers(train_loader)
-        self.fit_normalizers(val_loader)
-        self.fit_threshold(val_loader, **threshold_kwargs)

@@ -6,7 +6,7 @@ import torch
 from mmengine.logging import MMLogger
 from torch import nn
 
-from cbad.datasets.clip_index import build_clip_index
+from cbad.structures import build_clip_index
 from cbad.registry import DETECTORS, MODELS
 from cbad.structures import ClipDataSample
 from .base_detector import BaseAnomalyDetector

@@ -76,6 +76,11 @@ class ObjectContrastiveDetector(ContrastiveDetector):
     #: own :meth:`stream_scorer` (tubes, tracks and T's wait for a track).
     streams_frames = False
 
+    #: Each frame reads its own window's score, which only the ``'max'``
+    #: clip -> frame reduction does right (``'mean'`` would average the
+    #: floor of the other windows in).
+    supported_clip_to_frame = ('max', )
+
     def __init__(self, tubes: dict, tube_batch: int = 256,
                  postprocess: Optional[dict] = None,
                  tube_input: str = 'grey', **kwargs) -> None:
@@ -426,19 +431,6 @@ class ObjectContrastiveDetector(ContrastiveDetector):
         MMLogger.get_current_instance().info(
             f'Fitted scorers {sorted(self.scorers)} on {len(keep)} normal '
             f'training tubes from {len(videos)} videos.')
-
-    def fit_threshold(self, val_loader: Iterable, segment_len: int = 16,
-                      segment_stride: int = 4,
-                      clip_to_frame: str = 'max') -> float:
-        """The parent's, on this model's per-frame evidence, which only the
-        ``'max'`` clip-to-frame reduction reads right (each frame gets its
-        own window's score; ``'mean'`` would average the floor in)."""
-        if clip_to_frame != 'max':
-            raise ValueError(
-                "ObjectContrastiveDetector's frame scores need "
-                f"clip_to_frame='max' (test_evaluator), got {clip_to_frame!r}.")
-        return super().fit_threshold(val_loader, segment_len, segment_stride,
-                                     clip_to_frame)
 
     def fit_normalizers(self, val_loader: Iterable) -> None:
         """Fit each term's Q on the validation tubes, then the floor of a

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from cbad.datasets.motion_intensity import DEFAULT_FLOW_PARAMS, dense_flow
+from cbad.proposals.optical_flow import FARNEBACK_PARAMS, dense_flow
 from cbad.registry import ENCODERS
 
 NORMALIZATIONS = ('none', 'l1', 'l2')
@@ -20,7 +20,7 @@ class FlowHistogramEncoder(nn.Module):
 
     The "traditional feature method" of the VAD literature, in its simplest
     form. For every pair of consecutive frames, OpenCV's Farneback flow
-    (with :data:`~cbad.datasets.motion_intensity.DEFAULT_FLOW_PARAMS`, the
+    (with :data:`~cbad.proposals.optical_flow.FARNEBACK_PARAMS`, the
     same flow as the motion groups of eq. 8) is computed on the input grid
     and summarised per cell of a ``grid`` of (rows, cols) cells:
 
@@ -62,7 +62,7 @@ class FlowHistogramEncoder(nn.Module):
             the flow on the input grid (resize in the pipeline instead).
             Defaults to None.
         flow_params (dict, optional): Farneback parameters overriding
-            ``DEFAULT_FLOW_PARAMS``. Defaults to None.
+            ``FARNEBACK_PARAMS``. Defaults to None.
 
     Shape:
         - forward input: (N, C, T, H, W), intensities on the 0-255 scale
@@ -98,7 +98,7 @@ class FlowHistogramEncoder(nn.Module):
         self.noise_floor = float(noise_floor)
         self.normalize = normalize
         self.flow_size = tuple(flow_size) if flow_size is not None else None
-        self.flow_params = dict(DEFAULT_FLOW_PARAMS, **(flow_params or {}))
+        self.flow_params = dict(FARNEBACK_PARAMS, **(flow_params or {}))
 
     @property
     def num_cells(self) -> int:

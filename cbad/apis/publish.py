@@ -6,9 +6,12 @@ import tempfile
 from typing import Optional, Tuple
 
 import torch
+from mmengine.config import Config
 
-from .checkpoint import load_checkpoint_file
-from .report import file_sha256
+from cbad.registry import MODELS, register_all_modules
+from cbad.utils.checkpoint import load_checkpoint_file
+from cbad.utils.report import file_sha256
+from cbad.version import __version__
 
 
 def _plain(value):
@@ -24,10 +27,6 @@ def _plain(value):
 
 def _training_only_prefixes(config_path: str) -> Tuple[str, ...]:
     """``training_only_prefixes`` of the detector class a config builds."""
-    from mmengine.config import Config
-
-    from cbad.registry import MODELS
-    from cbad.utils.setup_env import register_all_modules
     register_all_modules()
     detector = MODELS.get(Config.fromfile(config_path).model['type'])
     return tuple(getattr(detector, 'training_only_prefixes', ()))
@@ -59,7 +58,6 @@ def publish_checkpoint(config_path: str,
     if not all(isinstance(v, torch.Tensor) for v in state_dict.values()):
         raise ValueError(f'{checkpoint_path} has no tensor state dict.')
     meta = ckpt.get('meta', {})
-    from cbad import __version__
     published = dict(
         state_dict={k: v.detach().cpu().contiguous()
                     for k, v in state_dict.items()

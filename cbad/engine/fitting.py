@@ -1,0 +1,143 @@
+"""Fitting a detector on normal data: scorers, normalisers, threshold.
+
+The one place that owns the fitting loaders and the clip -> frame protocol
+of fitting. A detector fits its own state from the normal videos it is
+given (:meth:`~cbad.models.BaseAnomalyDetector.fit_scorers` on the training
+normals, ``fit_normalizers`` on the validation normals) and says how it
+scores them (``predict``); this module maps those scores to frames and
+windows exactly as the test metric does and fits the decision threshold
+``delta`` (eq. 22-23 of Tong & Wu) on them.
+"""
+from collections import defaultdict
+from typing import Dict, Iterable, Optional
+
+import numpy as np
+import torch
+from mmengine.logging import MMLogger
+
+from cbad.evaluation.functional import window_scores
+from cbad.evaluation.thresholders import (MIN_THRESHOLD_FIT_VIDEOS,
+                                          MIN_THRESHOLD_FIT_WINDOWS,
+                                          fitted_on_too_little)
+from cbad.registry import THRESHOLDERS
+from cbad.structures import (DEFAULT_CLIP_LEN, DEFAULT_STRIDE,
+                             clip_to_frame_scores)
+
+#: How a frame's score is read from its windows when nothing says otherwise.
+DEFAULT_CLIP_TO_FRAME = 'mean'
+
+
+@torch.no_grad()
+def frame_scores_by_video(model, loader: Iterable,
+                          clip_to_frame: str = DEFAULT_CLIP_TO_FRAME
+                          ) -> Dict[str, np.ndarray]:
+    """Score every clip (or whole video) of ``loader`` with ``model`` and
+    map the windows' per-frame evidence to one score per frame, per video.
+
+    Args:
+        model: A :class:`~cbad.models.BaseAnomalyDetector`.
+        loader (Iterable): Batches as the config's dataloaders give them.
+        clip_to_frame (str): ``'mean'``, ``'max'`` or ``'center'``.
+
+    Returns:
+        dict: ``{video: (num_frames,) float64 scores}``.
+    """
+    was_training = model.training
+    model.eval()
+    clips = defaultdict(lambda: ([], [], 0))
+    try:
+        for data in loader:
+            data = model.data_preprocessor(data, False)
+            for sample in model.predict(**data):
+                indices, values, _ = clips[sample.video]
+                frames = np.asarray(sample.frame_indices)
+                scores = sample.pred_scores.numpy()
+                if frames.ndim == 2:  # a whole video: (S, T) windows
+                    indices.extend(frames)
+                    values.extend(np.broadcast_to(
+                        scores.reshape(len(frames), -1), frames.shape))
+                else:
+                    indices.append(frames)
+                    values.append(scores)
+                clips[sample.video] = (indices, values, sample.num_frames)
+    finally:
+        model.train(was_training)
+    return {
+        video: clip_to_frame_scores(indices, values, num_frames,
+                                    reduce=clip_to_frame)
+        for video, (indices, values, num_frames) in clips.items()
+    }
+
+
+def fit_threshold(model,
+                  val_loader: Iterable,
+                  segment_len: int = DEFAULT_CLIP_LEN,
+                  segment_stride: int = DEFAULT_STRIDE,
+                  clip_to_frame: str = DEFAULT_CLIP_TO_FRAME) -> float:
+    """Fit the detector's ``delta`` on the window scores of the normal
+    validation videos.
+
+    The windows are laid exactly as the metric lays its segments, so the
+    threshold is fitted on the same kind of number it is applied to. Their
+    number and the number of videos they come from are stored with the
+    threshold (``model.set_threshold``: the checkpoint and ``metrics.json``
+    carry them). Fewer than ``MIN_THRESHOLD_FIT_WINDOWS`` (50) windows or
+    ``MIN_THRESHOLD_FIT_VIDEOS`` (2) videos log a warning with the counts:
+    such a threshold is little more than a guess.
+
+    Args:
+        model: A :class:`~cbad.models.BaseAnomalyDetector`.
+        val_loader (Iterable): Batches of normal validation clips or videos.
+        segment_len (int): Window length. Defaults to 16.
+        segment_stride (int): Window stride. Defaults to 4.
+        clip_to_frame (str): Clip-to-frame reduction. Defaults to
+            ``'mean'``.
+
+    Returns:
+        float: The fitted threshold ``delta``.
+    """
+    model.check_clip_to_frame(clip_to_frame)
+    by_video = frame_scores_by_video(model, val_loader, clip_to_frame)
+    if not by_video:
+        raise ValueError('The validation loader yielded no clips; the '
+                         'threshold needs normal validation videos '
+                         '(check val_ratio and the data root).')
+    scores = np.concatenate([
+        window_scores(s, segment_len, segment_stride)
+        for s in by_video.values()
+    ])
+    thresholder = THRESHOLDERS.build(model.thresholder_cfg)
+    delta = float(thresholder.fit(scores))
+    model.set_threshold(delta, scores.size, len(by_video))
+    logger = MMLogger.get_current_instance()
+    logger.info(
+        f'Fitted threshold delta={delta:.6g} with {model.thresholder_cfg} '
+        f'on {scores.size} normal validation windows '
+        f'({len(by_video)} videos).')
+    if fitted_on_too_little(scores.size, len(by_video)):
+        logger.warning(
+            f'The threshold was fitted on only {scores.size} normal '
+            f'validation windows from {len(by_video)} videos; a '
+            f'reliable one needs at least {MIN_THRESHOLD_FIT_WINDOWS} '
+            f'windows from {MIN_THRESHOLD_FIT_VIDEOS} videos, so the '
+            'P/R/F1 at the threshold (and any alarm it raises) rest on '
+            'little. Give the validation split more normal footage: '
+            'more training videos, or a larger val_ratio.')
+    return delta
+
+
+def fit_detector(model, train_loader: Optional[Iterable],
+                 val_loader: Iterable, **protocol) -> float:
+    """Fit everything a trained detector needs before it can score: its
+    scorers on the training normals, its normalisers on the validation
+    normals, then the threshold (``protocol``: ``segment_len``,
+    ``segment_stride``, ``clip_to_frame`` as the test metric has them).
+
+    Returns:
+        float: The fitted threshold ``delta``.
+    """
+    model.check_clip_to_frame(protocol.get('clip_to_frame',
+                                           DEFAULT_CLIP_TO_FRAME))
+    model.fit_scorers(train_loader)
+    model.fit_normalizers(val_loader)
+    return fit_threshold(model, val_loader, **protocol)
