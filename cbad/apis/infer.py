@@ -57,7 +57,7 @@ from cbad.apis.infer_outputs import (AnnotatedVideo, ScoreLog,
                                      load_frame_labels, move_earlier_outputs,
                                      write_json_atomic)
 from cbad.apis.inference import (STREAM_REDUCES, FramePreprocessor,
-                                 StreamingScorer, score_offline,
+                                 score_offline, stream_scorer,
                                  window_geometry)
 from cbad.datasets.sources.frame_folder import list_frame_files
 
@@ -66,7 +66,7 @@ VIDEO_MP4 = 'annotated.mp4'
 
 
 class OfflineScorer:
-    """:class:`StreamingScorer`'s interface over :func:`score_offline`:
+    """A stream scorer's interface over :func:`score_offline`:
     holds every frame and scores the whole input at :meth:`finish`."""
 
     def __init__(self, model: torch.nn.Module, geometry: Dict) -> None:
@@ -105,18 +105,18 @@ def detector_threshold(model: torch.nn.Module) -> float:
 
 
 def _can_stream(model: torch.nn.Module, cfg: Config) -> bool:
-    """Whether :class:`StreamingScorer` takes ``model``; logs a warning
+    """Whether ``model`` can score a stream; logs a warning
     (scoring offline instead) when it does not.
 
     Raises:
         ValueError: For windows no scorer can use (stride > clip_len).
     """
-    if hasattr(model, 'stream_scorer'):  # streams its own way
-        return True
     geometry = window_geometry(model, cfg)
     reason = None
     try:  # cheap: no data. Any reduce, to see the other checks too
-        StreamingScorer(model, dict(geometry, reduce=STREAM_REDUCES[0]))
+        reduce = (geometry['reduce'] if geometry['reduce'] in STREAM_REDUCES
+                  else STREAM_REDUCES[0])
+        stream_scorer(model, dict(geometry, reduce=reduce))
     except NotImplementedError as err:
         reason = str(err)
     if reason is None and geometry['reduce'] not in STREAM_REDUCES:
@@ -173,15 +173,6 @@ def _error_text(error: BaseException) -> str:
     if isinstance(error, KeyboardInterrupt):
         return 'interrupted (KeyboardInterrupt)'
     return f'{type(error).__name__}: {error}'
-
-
-def _max_latency(geometry: Dict) -> int:
-    """Frames after which a frame's score no longer depends on what comes
-    next (see :class:`StreamingScorer`): the frames of an input that stops
-    early within this many of its end may score otherwise in a longer
-    input."""
-    steps = 2 if geometry['video_level'] else 1
-    return geometry['clip_len'] + steps * geometry['stride'] - 1
 
 
 def _check_labels(labels: Optional[np.ndarray], source) -> None:
@@ -278,10 +269,8 @@ def _infer_one(
         geometry = window_geometry(model, cfg)
         if options['offline']:
             scorer = OfflineScorer(model, geometry)
-        elif hasattr(model, 'stream_scorer'):  # a detector's own streaming
-            scorer = model.stream_scorer()
         else:
-            scorer = StreamingScorer(model, geometry)
+            scorer = stream_scorer(model, geometry)
         tracker = EventTracker.from_seconds(
             source.fps, options['min_duration'], options['merge_gap'])
         chunk = int(options['chunk'] or geometry['stride'])
@@ -353,17 +342,16 @@ def _infer_one(
             video_path = video.close()  # None: no frame was written
         except (Exception, KeyboardInterrupt) as err:
             first_error(err, f'closing {video.path}')
-    # a scorer or model whose latency has no bound (a max_latency of None,
-    # a detector with its own stream_scorer, also when scored --offline):
-    # every frame the last step gave may score otherwise in a longer input
-    bounded = (getattr(scorer, 'max_latency', 0) is not None
-               and not hasattr(model, 'stream_scorer'))
+    # the frames of an input that stops early within the model's stream
+    # latency of its end may score otherwise in a longer input (also when
+    # scored --offline); with no bound, every frame the last step gave may
+    latency = model.stream_latency(geometry['clip_len'], geometry['stride'],
+                                   geometry['video_level'])
     payload = log.close(
         None if error is None else _error_text(error),
         labels=options['labels'],
-        scored_as_end_from=max(final_before_end, log.num_frames -
-                               _max_latency(geometry)) if bounded else
-        final_before_end,
+        scored_as_end_from=final_before_end if latency is None else max(
+            final_before_end, log.num_frames - latency),
         interrupted=isinstance(error, KeyboardInterrupt))
     if error is None and log.labels_error is not None:
         error = ValueError(f'{source.name}: {log.labels_error}')

@@ -371,7 +371,7 @@ class AnnotatedVideo:
     Maps are normalised per call (the video's brightest 0.5% of pixels are
     red), so they show *where* in the frame the detector responds; *how
     much* is the score bar. A detector whose maps need the whole video
-    (``streams_frames = False``, the tube model: its proposals, background
+    (``maps_need_whole_video``, the tube model: its proposals, background
     and tracks start at the video's first frame) is mapped in one call over
     all the frames, so its maps are the ones of its scores: its frames are
     held until :meth:`close` (memory grows with the input, unlike the
@@ -388,7 +388,8 @@ class AnnotatedVideo:
         self.piece = max(1, int(piece))
         #: (frames, scores, inputs) held for one call at close, or None
         self._held = None
-        if model is not None and not getattr(model, 'streams_frames', True):
+        if model is not None and getattr(model, 'maps_need_whole_video',
+                                         False):
             self.piece, context = sys.maxsize, 0
             self._held = ([], [], [])
         self.num_frames = 0

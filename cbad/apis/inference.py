@@ -4,8 +4,9 @@ Two ways to score the same frames, with the same per-frame result (to float
 precision):
 
 - :func:`score_offline` scores a whole video at once, the way
-  ``tools/test.py`` does (the detector's ``predict``);
-- :class:`StreamingScorer` takes frames as they arrive and emits each
+  ``tools/test.py`` does (the detector's ``score_video``);
+- :func:`stream_scorer` (the detector's ``stream_scorer``) takes frames as
+  they arrive and emits each
   frame's score as soon as nothing that comes later can change it. Memory
   is bounded by one window plus one stride of frames (independent of the
   video's length) and so is the latency: a frame's score is final once the
@@ -24,7 +25,6 @@ which applies the config's own test pipeline (grey, resize) and the
 detector's data preprocessor, so scores equal those of ``tools/test.py`` on
 the same frames.
 """
-from collections import deque
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -32,17 +32,11 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose
 
-from cbad.structures import build_clip_index
 from cbad.datasets.sources.base import FrameSource
-from cbad.evaluation.functional import clip_to_frame_scores
-from cbad.models.detectors.contrastive_detector import (SEQUENCE_TERMS,
-                                                       ContrastiveDetector)
 from cbad.registry import MODELS, register_all_modules
+from cbad.structures.window_stream import STREAM_REDUCES  # noqa: F401
 from cbad.utils.checkpoint import load_checkpoint_strictly
 from cbad.utils.launch import check_device
-
-#: Clip->frame rules a stream can apply frame by frame.
-STREAM_REDUCES = ('mean', 'max')
 
 
 def init_detector(config: Union[str, Config],
@@ -165,243 +159,38 @@ def window_geometry(model: torch.nn.Module, cfg: Config) -> Dict:
                 video_level=video_level, reduce=reduce)
 
 
-@torch.no_grad()
 def score_offline(model: torch.nn.Module, frames: torch.Tensor,
                   geometry: Dict, batch_size: int = 16) -> np.ndarray:
-    """Per-frame scores of one whole video, as ``tools/test.py`` gets them.
+    """Per-frame scores of one whole video, as ``tools/test.py`` gets them
+    (the detector's ``score_video``).
 
     Args:
         model: A fitted detector in eval mode.
-        frames (Tensor): (C, L, H, W), normalised.
+        frames (Tensor): (C, L, H, W), as the data preprocessor gives them.
         geometry (dict): From :func:`window_geometry`.
         batch_size (int): Clips per forward pass of clip-level detectors.
 
     Returns:
         np.ndarray: (L,) float64 scores.
     """
-    length = frames.shape[1]
-    if geometry['video_level']:
-        sample = model.predict([frames])[0]
-        windows = np.asarray(sample.frame_indices)
-        scores = sample.pred_scores.numpy()
-        # (W,) one score per window, or (W, T) per-frame evidence
-        evidence = np.broadcast_to(
-            scores.reshape(len(windows), -1), windows.shape)
-    else:
-        windows = np.stack(build_clip_index(length, geometry['clip_len'],
-                                            geometry['stride']))
-        parts = []
-        for start in range(0, len(windows), batch_size):
-            index = torch.as_tensor(windows[start:start + batch_size],
-                                    device=frames.device)
-            clips = frames[:, index].permute(1, 0, 2, 3, 4)  # n C T H W
-            parts.append(model.predict_frame_scores(clips).float().cpu())
-        evidence = torch.cat(parts).numpy()
-    return clip_to_frame_scores(list(windows), list(evidence), length,
-                                reduce=geometry['reduce'])
+    return model.score_video(frames, geometry['clip_len'], geometry['stride'],
+                             geometry['reduce'], batch_size=batch_size,
+                             whole_video=geometry['video_level'])
 
 
-class StreamingScorer:
-    """Score frames as they arrive, with bounded memory and latency.
-
-    Usage::
-
-        scorer = StreamingScorer(model, window_geometry(model, cfg))
-        for chunk in chunks:                  # (C, n, H, W) normalised
-            for frame, score in scorer.push(chunk):
-                ...                           # final scores, in order
-        for frame, score in scorer.finish():  # the tail of the video
-            ...
-
-    Args:
-        model: A fitted detector in eval mode.
-        geometry (dict): From :func:`window_geometry`; ``reduce`` must be
-            ``'mean'`` or ``'max'``.
+def stream_scorer(model: torch.nn.Module, geometry: Dict):
+    """The detector's scorer of live frames (``push(chunk)`` /
+    ``finish()``, see :class:`~cbad.structures.window_stream.WindowStream`)
+    with ``score_offline``'s scores, for the windows and clip -> frame rule
+    of ``geometry`` (:func:`window_geometry`).
 
     Raises:
-        NotImplementedError: for grid-mode contrastive detectors (use
-            :func:`score_offline`).
+        ValueError: for a clip -> frame rule other than ``'mean'`` or
+            ``'max'``, or a stride larger than a window.
+        NotImplementedError: for a detector that is scored offline only
+            (whole-video detectors without a stream scorer of their own:
+            the hand-crafted one; the contrastive detector in grid mode).
     """
-
-    def __init__(self, model: torch.nn.Module, geometry: Dict) -> None:
-        if geometry['reduce'] not in STREAM_REDUCES:
-            raise ValueError(
-                f"streaming supports clip_to_frame in {STREAM_REDUCES}, the "
-                f"config uses {geometry['reduce']!r}; score offline instead.")
-        if not 1 <= geometry['stride'] <= geometry['clip_len']:
-            raise ValueError(
-                f"stride {geometry['stride']} must be between 1 and clip_len "
-                f"{geometry['clip_len']}: a larger stride leaves frames that "
-                'no window covers.')
-        self.video_level = geometry['video_level']
-        if self.video_level and (not isinstance(model, ContrastiveDetector)
-                                 or model.grid or not getattr(
-                                     model, 'streams_frames', True)):
-            raise NotImplementedError(
-                f'streaming scores ContrastiveDetector (global embeddings) '
-                f'and clip-level detectors; {type(model).__name__}'
-                f"{' in grid mode' if getattr(model, 'grid', False) else ''}"
-                ' is scored offline only.')
-        self.model = model
-        self.clip_len = geometry['clip_len']
-        self.stride = geometry['stride']
-        self.reduce = geometry['reduce']
-        self.frames_seen = 0
-        self.next_start = 0  # start of the next regular window
-        self._base = 0  # frame id of the oldest frame held
-        self._inputs: Optional[torch.Tensor] = None  # C x n x H x W
-        self._feats: Optional[torch.Tensor] = None  # n x D (video level)
-        self._prev: Optional[torch.Tensor] = None  # last frame, C x H x W
-        self._windows: deque = deque()  # unfolded [start, index, evidence]
-        self._z: Dict[int, torch.Tensor] = {}  # window index -> z
-        self._num_windows = 0  # windows created so far
-        self._acc: Dict[int, List[float]] = {}  # frame -> [value, count]
-        self._emitted = 0  # next frame to emit
-        self._finished = False
-
-    # ------------------------------------------------------------ buffers
-    def _append(self, chunk: torch.Tensor) -> None:
-        if self.video_level:
-            prev = None if self._prev is None else self._prev[None]
-            feats = self.model.encoder.encode_frames(chunk[None], prev)[0]
-            self._feats = feats if self._feats is None else torch.cat(
-                [self._feats, feats])
-        self._inputs = chunk if self._inputs is None else torch.cat(
-            [self._inputs, chunk], dim=1)
-        self._prev = chunk[:, -1]
-        self.frames_seen += chunk.shape[1]
-
-    def _trim(self) -> None:
-        """Drop frames no future window (regular or end-aligned) needs."""
-        keep_from = min(self.next_start, self.frames_seen - self.clip_len)
-        drop = keep_from - self._base
-        if drop > 0:
-            self._inputs = self._inputs[:, drop:]
-            if self._feats is not None:
-                self._feats = self._feats[drop:]
-            self._base = keep_from
-
-    def _slice(self, start: int) -> slice:
-        return slice(start - self._base, start - self._base + self.clip_len)
-
-    # ------------------------------------------------------------ windows
-    def _new_window(self, start: int) -> None:
-        evidence = None
-        if self.video_level:
-            u = self._feats[self._slice(start)][None]  # 1 x T x D
-            self._z[self._num_windows] = self.model._scored_space(
-                self.model.aggregator(u))[0]
-        else:
-            clip = self._inputs[:, self._slice(start)][None]
-            evidence = self.model.predict_frame_scores(clip)[0].double().cpu()
-        self._windows.append([start, self._num_windows, evidence])
-        self._num_windows += 1
-
-    def _finalise_windows(self, total: Optional[int]) -> None:
-        """Score every window whose terms are now determined.
-
-        ``total`` is the number of windows of the whole video once the
-        stream has ended (all windows are then determined), else None.
-        """
-        if not self.video_level:
-            return
-        known = self._num_windows
-        for window in self._windows:
-            if window[2] is not None:
-                continue
-            index = window[1]
-            if total is None and (known < 3 or index + 1 >= known):
-                break  # T of this window needs windows not seen yet
-            terms = {}
-            z = self._z[index]
-            for name, scorer in self.model.scorers.items():
-                if name not in SEQUENCE_TERMS:
-                    terms[name] = scorer(z[None]).reshape(1)
-                elif known < 3:  # no triple: the scorer's rule gives 0
-                    terms[name] = z.new_zeros(1)
-                else:  # T_i from the triple centred at i, one-sided at ends
-                    centre = min(max(index, 1), known - 2)
-                    triple = torch.stack([self._z[centre + k]
-                                          for k in (-1, 0, 1)])
-                    terms[name] = scorer(triple)[1:2]
-            score = float(self.model.fusion(terms)[0])
-            window[2] = torch.full((self.clip_len, ), score,
-                                   dtype=torch.float64)
-        # keep the embeddings a later T may read: the pending windows', their
-        # left neighbour's and the last three (the end rule)
-        pending = [w[1] for w in self._windows if w[2] is None]
-        keep_from = min(pending[:1] + [known - 2]) - 1
-        for index in [i for i in self._z if i < keep_from]:
-            del self._z[index]
-
-    def _emit(self, limit: int) -> List[Tuple[int, float]]:
-        """Fold the final windows into their frames; emit frames < limit."""
-        while self._windows and self._windows[0][2] is not None:
-            start, _, evidence = self._windows.popleft()
-            for offset, value in enumerate(evidence.tolist()):
-                slot = self._acc.setdefault(start + offset, [0.0, 0])
-                if self.reduce == 'mean':
-                    slot[0] += value
-                else:
-                    slot[0] = value if slot[1] == 0 else max(slot[0], value)
-                slot[1] += 1
-        out = []
-        while self._emitted < limit:
-            value, count = self._acc.pop(self._emitted)
-            out.append((self._emitted,
-                        value / count if self.reduce == 'mean' else value))
-            self._emitted += 1
-        return out
-
-    def _new_regular_windows(self) -> None:
-        """Create every regular window whose frames have all arrived."""
-        while self.next_start + self.clip_len <= self.frames_seen:
-            self._new_window(self.next_start)
-            self.next_start += self.stride
-
-    def _emit_limit(self) -> int:
-        """Frames below this are covered by final windows only: not by a
-        pending window, nor by the end-aligned window the end may add (it
-        starts after the last regular window)."""
-        limit = self.next_start - self.stride + 1
-        pending = [w[0] for w in self._windows if w[2] is None]
-        return min([limit] + pending[:1])
-
-    # ------------------------------------------------------------- public
-    @torch.no_grad()
-    def push(self, chunk: torch.Tensor) -> List[Tuple[int, float]]:
-        """Add frames (C, n, H, W); return the (frame, score) now final."""
-        if self._finished:
-            raise RuntimeError('push() after finish()')
-        if chunk.dim() != 4 or chunk.shape[1] == 0:
-            raise ValueError(f'push() expects (C, n, H, W) with n >= 1, got '
-                             f'{tuple(chunk.shape)}.')
-        self._append(chunk)
-        self._new_regular_windows()
-        self._finalise_windows(None)
-        out = self._emit(self._emit_limit())
-        self._trim()
-        return out
-
-    @torch.no_grad()
-    def finish(self) -> List[Tuple[int, float]]:
-        """End of stream: score the tail; return the remaining frames."""
-        if self._finished:
-            return []
-        self._finished = True
-        length = self.frames_seen
-        if length == 0:
-            return []
-        if self._num_windows == 0:  # shorter than one window: as offline
-            geometry = dict(clip_len=self.clip_len, stride=self.stride,
-                            video_level=self.video_level, reduce=self.reduce)
-            scores = score_offline(self.model, self._inputs, geometry)
-            return list(enumerate(scores.tolist()))
-        # a push() interrupted by an error may have left windows uncreated
-        self._new_regular_windows()
-        starts = [int(w[0]) for w in build_clip_index(
-            length, self.clip_len, self.stride)]
-        if starts[-1] != self.next_start - self.stride:
-            self._new_window(starts[-1])  # the end-aligned window
-        self._finalise_windows(len(starts))
-        return self._emit(length)
+    return model.stream_scorer(geometry['clip_len'], geometry['stride'],
+                               geometry['reduce'],
+                               whole_video=geometry['video_level'])

@@ -8,6 +8,7 @@ import torch
 from mmengine.config import Config
 
 from cbad.datasets.pseudo_anomalies import KINDS as OBJECT_KINDS
+from cbad.models.detectors.window_streams import score_windows
 from cbad.registry import MODELS, register_all_modules
 from cbad.utils.cli import run_cli
 
@@ -20,7 +21,13 @@ from pseudo_anomaly_auc import speed_up_auc, sped_up  # noqa: E402
 class FrameDifference:
     """Stand-in clip detector: a frame's evidence is its mean absolute
     difference to the previous frame of the clip (the first frame takes the
-    second's)."""
+    second's). Whole videos are scored window by window, as every clip-level
+    detector's ``score_video`` does."""
+
+    def score_video(self, frames, clip_len, stride, reduce='mean',
+                    batch_size=16, whole_video=False):
+        return score_windows(self, frames, clip_len, stride, reduce,
+                             batch_size)
 
     def predict_frame_scores(self, clips):  # N x C x T x H x W
         diff = (clips[:, :, 1:] - clips[:, :, :-1]).abs().mean(dim=(1, 3, 4))

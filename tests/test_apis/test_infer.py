@@ -10,7 +10,7 @@ import torch
 from mmengine.config import Config
 
 from cbad.apis import find_events, infer, infer_outputs, run_inference
-from cbad.apis.inference import StreamingScorer
+from cbad.structures.window_stream import WindowStream
 from cbad.evaluation.functional import roc_auc
 from cbad.registry import MODELS
 
@@ -333,7 +333,7 @@ def test_second_ctrl_c_while_finishing_is_recorded(tmp_path, tiny,
 
     # chunk 100: the first push() is in finish(); Ctrl-C there, no frame
     # is scored, so none goes into the video
-    monkeypatch.setattr(StreamingScorer, 'push', interrupted)
+    monkeypatch.setattr(WindowStream, 'push', interrupted)
     results = []
 
     def infer_one(*args):

@@ -6,7 +6,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from cbad.apis.inference import (FramePreprocessor, StreamingScorer,
+from cbad.apis.inference import (FramePreprocessor, stream_scorer,
                                  score_offline, window_geometry)
 from cbad.registry import MODELS, register_all_modules
 
@@ -45,7 +45,7 @@ def _convae(reduce='mean'):
 
 
 def _stream(model, geometry, frames, chunk):
-    scorer = StreamingScorer(model, geometry)
+    scorer = stream_scorer(model, geometry)
     out, held, lag = [], [], []
     for start in range(0, frames.shape[1], chunk):
         got = scorer.push(frames[:, start:start + chunk])
@@ -94,7 +94,7 @@ def test_clip_detector_stream_equals_offline(reduce, length):
 
 def test_streaming_memory_does_not_grow_with_length(contrastive):
     model, pre, cfg = _contrastive(contrastive)
-    scorer = StreamingScorer(model, window_geometry(model, cfg))
+    scorer = stream_scorer(model, window_geometry(model, cfg))
     frames = pre(_video(8, 1))
     sizes = []
     for _ in range(40):  # 320 frames
@@ -114,7 +114,7 @@ def test_preprocessor_rejects_mixed_sizes_and_keeps_position():
 def test_stream_rejects_center_reduce_and_grid():
     model, _, cfg = _convae('center')
     with pytest.raises(ValueError, match='score offline'):
-        StreamingScorer(model, window_geometry(model, cfg))
+        stream_scorer(model, window_geometry(model, cfg))
     tiny = Config.fromfile(osp.join(osp.dirname(osp.dirname(__file__)),
                                     'configs', 'contrastive_tiny.py')).model
     for branch in (tiny.encoder.spatial, tiny.encoder.temporal):
@@ -122,7 +122,7 @@ def test_stream_rejects_center_reduce_and_grid():
     grid = MODELS.build(dict(tiny, grid=True))
     geometry = dict(clip_len=4, stride=2, video_level=True, reduce='mean')
     with pytest.raises(NotImplementedError, match='grid mode'):
-        StreamingScorer(grid, geometry)
+        stream_scorer(grid, geometry)
 
 
 def test_finish_after_an_interrupted_push_scores_every_frame():
@@ -130,7 +130,7 @@ def test_finish_after_an_interrupted_push_scores_every_frame():
     geometry = window_geometry(model, cfg)  # clip 4, stride 3
     frames = pre(_video(20, 5))
     offline = score_offline(model, frames, geometry)
-    scorer = StreamingScorer(model, geometry)
+    scorer = stream_scorer(model, geometry)
     real, calls = model.predict_frame_scores, []
 
     def flaky(clips):
@@ -156,4 +156,4 @@ def test_stride_longer_than_the_window_is_refused():
     model, _, _ = _convae()
     geometry = dict(clip_len=4, stride=5, video_level=False, reduce='mean')
     with pytest.raises(ValueError, match='no window covers'):
-        StreamingScorer(model, geometry)
+        stream_scorer(model, geometry)

@@ -2,10 +2,12 @@
 from abc import abstractmethod
 from typing import Dict, Iterable, List, Optional, Tuple
 
+import numpy as np
 import torch
 from mmengine.model import BaseModel
 
-from cbad.structures import ClipDataSample
+from cbad.structures import ClipDataSample, clip_to_frame_scores
+from .window_streams import ClipStream, score_windows
 
 
 class BaseAnomalyDetector(BaseModel):
@@ -113,6 +115,59 @@ class BaseAnomalyDetector(BaseModel):
             sample.pred_scores = score.float().cpu()
             sample.set_metainfo(threshold)
         return data_samples
+
+    @torch.no_grad()
+    def score_video(self, frames: torch.Tensor, clip_len: int, stride: int,
+                    reduce: str = 'mean', batch_size: int = 16,
+                    whole_video: bool = False) -> np.ndarray:
+        """(L,) frame scores of one whole video (C, L, H, W), as
+        ``tools/test.py`` gets them.
+
+        With ``whole_video`` (the config's test set gives whole videos,
+        ``sample_unit='video'``) :meth:`predict` scores the video at once
+        and lays its own windows; otherwise every window of the clip index
+        (``clip_len``, ``stride``) is scored by :meth:`predict_frame_scores`,
+        ``batch_size`` windows at a time. Windows map to frames with
+        ``reduce``.
+        """
+        if not whole_video:
+            return score_windows(self, frames, clip_len, stride, reduce,
+                                 batch_size)
+        sample = self.predict([frames])[0]
+        windows = np.asarray(sample.frame_indices)
+        scores = sample.pred_scores.numpy()
+        # (W,) one score per window, or (W, T) per-frame evidence
+        evidence = np.broadcast_to(
+            scores.reshape(len(windows), -1), windows.shape)
+        return clip_to_frame_scores(list(windows), list(evidence),
+                                    frames.shape[1], reduce=reduce)
+
+    def stream_scorer(self, clip_len: int, stride: int,
+                      reduce: str = 'mean', whole_video: bool = False):
+        """A scorer of live frames (``push`` / ``finish``) that gives
+        :meth:`score_video`'s scores with bounded memory: one window plus
+        one stride of frames (:class:`~.window_streams.ClipStream`).
+
+        Raises:
+            NotImplementedError: with ``whole_video``: a detector that
+                scores whole videos streams only if it says how (its own
+                ``stream_scorer``).
+        """
+        if whole_video:
+            raise NotImplementedError(
+                f'{type(self).__name__} scores whole videos and has no '
+                'stream scorer; it is scored offline only.')
+        return ClipStream(self, clip_len, stride, reduce)
+
+    def stream_latency(self, clip_len: int, stride: int,
+                       whole_video: bool = False) -> Optional[int]:
+        """Frames after which a frame's score no longer depends on what
+        comes next, so the frames of an input that stops early within this
+        many of its end may score otherwise in a longer one (None: no
+        bound). A clip-level stream scores a window as its last frame
+        arrives: ``clip_len + stride - 1``; a whole-video detector may read
+        the next window too: ``clip_len + 2 * stride - 1``."""
+        return clip_len + (2 if whole_video else 1) * stride - 1
 
     def threshold_metainfo(self) -> dict:
         """What each predicted sample carries about the threshold:

@@ -6,10 +6,10 @@ import torch
 import torch.nn.functional as F
 from mmengine.logging import MMLogger
 
-from cbad.structures import build_clip_index
 from cbad.registry import DETECTORS, MODELS
-from cbad.structures import ClipDataSample
+from cbad.structures import ClipDataSample, build_clip_index
 from .base_detector import BaseAnomalyDetector
+from .window_streams import ContrastiveStream
 
 #: Scorer terms whose input is a video's window sequence, not single windows.
 SEQUENCE_TERMS = ('T', )
@@ -71,9 +71,8 @@ class ContrastiveDetector(BaseAnomalyDetector):
         bank_size (int, optional): Fit the scorers on at most this many
             normal embeddings (a seeded random subset) to bound the memory
             bank saved in checkpoints. Defaults to None (all).
-        data_preprocessor (dict, optional): Preprocessor config.
-        thresholder (dict): Threshold rule on validation ``A``.
-        init_cfg (dict, optional): Initialisation config.
+        **kwargs: ``data_preprocessor``, ``thresholder`` (the rule fitted
+            on validation ``A``), ``init_cfg`` of :class:`BaseAnomalyDetector`.
 
     Shape:
         - training inputs: (N, C, T, H, W) clips.
@@ -100,13 +99,8 @@ class ContrastiveDetector(BaseAnomalyDetector):
                  chunk_size: int = 64,
                  grid: bool = False,
                  bank_size: Optional[int] = None,
-                 data_preprocessor: Optional[dict] = None,
-                 thresholder: dict = dict(type='MADThresholder', lam=3.0),
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(
-            data_preprocessor=data_preprocessor,
-            thresholder=thresholder,
-            init_cfg=init_cfg)
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         if score_space not in ('embedding', 'projection'):
             raise ValueError("score_space must be 'embedding' or "
                              f"'projection', got {score_space!r}")
@@ -219,6 +213,21 @@ class ContrastiveDetector(BaseAnomalyDetector):
             z = self.head(z)
         return F.normalize(z, dim=-1) if self.normalize else z
 
+    def frame_features(self, frames: torch.Tensor,
+                       previous: Optional[torch.Tensor] = None
+                       ) -> torch.Tensor:
+        """Per-frame features u (n, D) (or (n, gh, gw, D) in grid mode) of
+        consecutive frames (C, n, H, W) of one video; ``previous`` (C, H, W)
+        is the frame before them (None at the video's start), which the
+        temporal branch differences the first frame against."""
+        return self.encoder.encode_frames(
+            frames[None], None if previous is None else previous[None])[0]
+
+    def window_embeddings(self, u: torch.Tensor) -> torch.Tensor:
+        """Scored vectors (S, D) of windows from their frames' features
+        (S, T, D): aggregation (eq. 6), then the scored space."""
+        return self._scored_space(self.aggregator(u))
+
     @torch.no_grad()
     def embed_video(self, frames: torch.Tensor):
         """Scored vectors of every window of one video.
@@ -234,18 +243,41 @@ class ContrastiveDetector(BaseAnomalyDetector):
                                             self.stride))  # W x T
         chunks, prev = [], None
         for start in range(0, length, self.chunk_size):
-            chunk = frames[:, start:start + self.chunk_size].unsqueeze(0)
-            chunks.append(self.encoder.encode_frames(chunk, prev)[0])
-            prev = chunk[:, :, -1]
+            chunk = frames[:, start:start + self.chunk_size]
+            chunks.append(self.frame_features(chunk, prev))
+            prev = chunk[:, -1]
         u = torch.cat(chunks)  # L x D (or L x gh x gw x D), once per frame
         index = torch.as_tensor(windows, device=u.device)
         u = u[index]  # S x T x ... x D
         if not self.grid:
-            return self._scored_space(self.aggregator(u)), windows  # S x D
+            return self.window_embeddings(u), windows  # S x D
         s, t, gh, gw, d = u.shape
         cells = u.permute(0, 2, 3, 1, 4).reshape(s * gh * gw, t, d)
         z = self.aggregator(cells).view(s, gh * gw, d)  # S x cells x D
         return self._scored_space(z), windows
+
+    def window_score(self, z: Dict[int, torch.Tensor], index: int,
+                     known: int) -> float:
+        """Fused score ``A`` of window ``index`` from the embeddings ``z``
+        (window index -> (D,)) of a video with ``known`` windows so far.
+
+        ``T`` reads the triple centred on the window (the first and last
+        windows take the first and last triple's, :func:`score_terms`'s end
+        rule); with fewer than three windows it is 0. ``z`` must hold the
+        triple's windows.
+        """
+        terms = {}
+        own = z[index]
+        for name, scorer in self.scorers.items():
+            if name not in SEQUENCE_TERMS:
+                terms[name] = scorer(own[None]).reshape(1)
+            elif known < 3:  # no triple: the scorer's rule gives 0
+                terms[name] = own.new_zeros(1)
+            else:
+                centre = min(max(index, 1), known - 2)
+                triple = torch.stack([z[centre + k] for k in (-1, 0, 1)])
+                terms[name] = scorer(triple)[1:2]
+        return float(self.fusion(terms)[0])
 
     def score_terms(self, z: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Raw score of every term for one video's windows.
@@ -298,6 +330,34 @@ class ContrastiveDetector(BaseAnomalyDetector):
                                      num_frames=frames.shape[1],
                                      **threshold))
         return data_samples
+
+    def stream_scorer(self, clip_len: Optional[int] = None,
+                      stride: Optional[int] = None, reduce: str = 'mean',
+                      whole_video: bool = True) -> ContrastiveStream:
+        """A scorer of live frames with :meth:`score_video`'s scores
+        (:class:`~.window_streams.ContrastiveStream`); the windows are the
+        model's own (``clip_len`` and ``stride`` must match them when
+        given)."""
+        self._check_geometry(clip_len, stride)
+        if self.grid:
+            raise NotImplementedError(
+                f'{type(self).__name__} in grid mode is scored offline only.')
+        return ContrastiveStream(self, reduce)
+
+    def stream_latency(self, clip_len: Optional[int] = None,
+                       stride: Optional[int] = None,
+                       whole_video: bool = True) -> Optional[int]:
+        """``T`` needs the next window: ``clip_len + 2 * stride - 1``."""
+        self._check_geometry(clip_len, stride)
+        return self.clip_len + 2 * self.stride - 1
+
+    def _check_geometry(self, clip_len: Optional[int],
+                        stride: Optional[int]) -> None:
+        for name, value in (('clip_len', clip_len), ('stride', stride)):
+            if value is not None and int(value) != getattr(self, name):
+                raise ValueError(
+                    f'{type(self).__name__} scores its own windows '
+                    f'({name}={getattr(self, name)}), got {name}={value}.')
 
     # ------------------------------------------------------------- fitting
     @torch.no_grad()

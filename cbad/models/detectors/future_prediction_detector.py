@@ -60,9 +60,8 @@ class FuturePredictionDetector(BaseAnomalyDetector):
             Defaults to ``dict(type='AdversarialLoss', loss_weight=0.05)``.
         scorer (dict): Maps (pred, target) frames to (N,) anomaly scores.
             Defaults to ``dict(type='PSNRScorer')``.
-        data_preprocessor (dict, optional): Preprocessor config.
-        thresholder (dict): See :class:`BaseAnomalyDetector`.
-        init_cfg (dict, optional): Initialisation config.
+        **kwargs: ``data_preprocessor``, ``thresholder``, ``init_cfg`` of
+            :class:`BaseAnomalyDetector`.
 
     Shape:
         - inputs: (N, C, T, H, W) normalised clips, T > T_in.
@@ -80,13 +79,8 @@ class FuturePredictionDetector(BaseAnomalyDetector):
                  adversarial_loss: dict = dict(
                      type='AdversarialLoss', loss_weight=0.05),
                  scorer: dict = dict(type='PSNRScorer'),
-                 data_preprocessor: Optional[dict] = None,
-                 thresholder: dict = dict(type='MADThresholder', lam=3.0),
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(
-            data_preprocessor=data_preprocessor,
-            thresholder=thresholder,
-            init_cfg=init_cfg)
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         self.generator = MODELS.build(generator)
         if not isinstance(getattr(self.generator, 'in_frames', None), int):
             raise TypeError(f'{type(self.generator).__name__} has no integer '

@@ -55,10 +55,9 @@ class HandcraftedDetector(BaseAnomalyDetector):
         bank_size (int, optional): Keep at most this many training windows
             (a seeded random subset) in the memory bank(s). Defaults to None
             (all).
-        data_preprocessor (dict, optional): Preprocessor config; it must
-            keep intensities on the 0-255 scale (no mean/std).
-        thresholder (dict): See :class:`BaseAnomalyDetector`.
-        init_cfg (dict, optional): Initialisation config.
+        **kwargs: ``data_preprocessor`` (it must keep intensities on the
+            0-255 scale: no mean/std), ``thresholder``, ``init_cfg`` of
+            :class:`BaseAnomalyDetector`.
 
     Shape:
         - clip inputs: (N, C, T, H, W) -> ``predict_frame_scores`` (N, T)
@@ -74,13 +73,8 @@ class HandcraftedDetector(BaseAnomalyDetector):
                  clip_len: int = 16,
                  stride: int = 4,
                  bank_size: Optional[int] = None,
-                 data_preprocessor: Optional[dict] = None,
-                 thresholder: dict = dict(type='MADThresholder', lam=3.0),
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(
-            data_preprocessor=data_preprocessor,
-            thresholder=thresholder,
-            init_cfg=init_cfg)
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         self.encoder = MODELS.build(encoder)
         self.per_cell = bool(per_cell)
         num_scorers = self.encoder.num_cells if self.per_cell else 1

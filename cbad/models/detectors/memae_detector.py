@@ -33,9 +33,8 @@ class MemAEDetector(ReconstructionDetector):
         entropy_loss (dict, optional): Loss on the addressing weights; None
             trains without it. Defaults to ``dict(type='EntropyLoss')``.
         scorer (dict): Reconstruction-error scorer config.
-        data_preprocessor (dict, optional): Preprocessor config.
-        thresholder (dict): See :class:`BaseAnomalyDetector`.
-        init_cfg (dict, optional): Initialisation config.
+        **kwargs: ``data_preprocessor``, ``thresholder``, ``init_cfg`` of
+            :class:`BaseAnomalyDetector`.
 
     Shape:
         - inputs: (N, C, T, H, W) normalised clips.
@@ -48,17 +47,13 @@ class MemAEDetector(ReconstructionDetector):
                  loss: dict = dict(type='ReconstructionLoss'),
                  entropy_loss: Optional[dict] = dict(type='EntropyLoss'),
                  scorer: dict = dict(type='ReconstructionErrorScorer'),
-                 data_preprocessor: Optional[dict] = None,
-                 thresholder: dict = dict(type='MADThresholder', lam=3.0),
-                 init_cfg: Optional[dict] = None) -> None:
+                 **kwargs) -> None:
         super().__init__(
             encoder=encoder,
             decoder=decoder,
             loss=loss,
             scorer=scorer,
-            data_preprocessor=data_preprocessor,
-            thresholder=thresholder,
-            init_cfg=init_cfg)
+            **kwargs)
         self.memory = MODELS.build(memory)
         self.entropy_loss = (
             MODELS.build(entropy_loss) if entropy_loss else None)

@@ -72,9 +72,10 @@ class ObjectContrastiveDetector(ContrastiveDetector):
           data preprocessor (the proposals see them back in 0-255).
     """
 
-    #: StreamingScorer encodes whole frames; this model streams through its
-    #: own :meth:`stream_scorer` (tubes, tracks and T's wait for a track).
-    streams_frames = False
+    #: Its response maps come from the tubes, whose proposals, background
+    #: and tracks start at the video's first frame: an annotated video maps
+    #: the whole video in one call.
+    maps_need_whole_video = True
 
     #: Each frame reads its own window's score, which only the ``'max'``
     #: clip -> frame reduction does right (``'mean'`` would average the
@@ -228,7 +229,7 @@ class ObjectContrastiveDetector(ContrastiveDetector):
         return out
 
     @torch.no_grad()
-    def score_video(self, frames: torch.Tensor
+    def score_tubes(self, frames: torch.Tensor
                     ) -> Tuple[VideoTubes, Dict[str, torch.Tensor],
                                torch.Tensor]:
         """One video's tubes, each tube's raw terms and its fused ``A``.
@@ -333,7 +334,7 @@ class ObjectContrastiveDetector(ContrastiveDetector):
         threshold = self.threshold_metainfo()
         floor = float(self.empty_window_score)
         for frames, sample in zip(inputs, data_samples):
-            video, terms, fused = self.score_video(frames)
+            video, terms, fused = self.score_tubes(frames)
             own = self._own_frames(video.windows)
             window_values = self._window_max(fused, video, floor)
             sample.pred_scores = self._frame_evidence(window_values, own,
@@ -361,11 +362,24 @@ class ObjectContrastiveDetector(ContrastiveDetector):
                                      **threshold))
         return data_samples
 
-    def stream_scorer(self) -> 'ObjectStreamScorer':
+    def stream_scorer(self, clip_len: Optional[int] = None,
+                      stride: Optional[int] = None, reduce: str = 'max',
+                      whole_video: bool = True) -> 'ObjectStreamScorer':
         """A scorer that takes a video a few frames at a time and returns
         the frame scores :meth:`predict` gives the whole video, each once it
-        is final (:class:`~.object_stream.ObjectStreamScorer`)."""
+        is final (:class:`~.object_stream.ObjectStreamScorer`; tubes, tracks
+        and ``T``'s wait for a track's next tubes)."""
+        self._check_geometry(clip_len, stride)
+        self.check_clip_to_frame(reduce)
         return ObjectStreamScorer(self)
+
+    def stream_latency(self, clip_len: Optional[int] = None,
+                       stride: Optional[int] = None,
+                       whole_video: bool = True) -> Optional[int]:
+        """None: a window waits for ``T`` until its track's next tubes or
+        its end, which has no bound."""
+        self._check_geometry(clip_len, stride)
+        return None
 
     @torch.no_grad()
     def tube_maps(self, frames: torch.Tensor) -> torch.Tensor:
@@ -379,7 +393,7 @@ class ObjectContrastiveDetector(ContrastiveDetector):
         Returns:
             Tensor: (L, H, W) float maps, 0 where no tube responds.
         """
-        video, _, fused = self.score_video(frames)
+        video, _, fused = self.score_tubes(frames)
         fused = fused.float().cpu()
         maps = torch.zeros(frames.shape[1:])
         height, width = maps.shape[-2:]

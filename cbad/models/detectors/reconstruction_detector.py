@@ -21,9 +21,8 @@ class ReconstructionDetector(BaseAnomalyDetector):
         decoder (dict): ``HEADS`` config; called as ``decoder(code, out_size)``.
         loss (dict): ``LOSSES`` config, called as ``loss(pred, target)``.
         scorer (dict): ``SCORERS`` config mapping (pred, target) to (N, T).
-        data_preprocessor (dict, optional): Preprocessor config.
-        thresholder (dict): See :class:`BaseAnomalyDetector`.
-        init_cfg (dict, optional): Initialisation config.
+        **kwargs: ``data_preprocessor``, ``thresholder``, ``init_cfg`` of
+            :class:`BaseAnomalyDetector`.
 
     Shape:
         - inputs: (N, C, T, H, W) normalised clips.
@@ -34,13 +33,8 @@ class ReconstructionDetector(BaseAnomalyDetector):
                  decoder: dict,
                  loss: dict = dict(type='ReconstructionLoss'),
                  scorer: dict = dict(type='ReconstructionErrorScorer'),
-                 data_preprocessor: Optional[dict] = None,
-                 thresholder: dict = dict(type='MADThresholder', lam=3.0),
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(
-            data_preprocessor=data_preprocessor,
-            thresholder=thresholder,
-            init_cfg=init_cfg)
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         self.encoder = MODELS.build(encoder)
         self.decoder = MODELS.build(decoder)
         self.loss_module = MODELS.build(loss)
