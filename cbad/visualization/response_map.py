@@ -132,7 +132,7 @@ def _windowed_error(frames: torch.Tensor, clip_len: int, stride: int,
     """
     windows = torch.as_tensor(
         np.stack(build_clip_index(frames.shape[1], clip_len, stride)),
-        device=frames.device)  # W x T
+        device=frames.device)  # S x T
     per_frame = None
     for start in range(0, len(windows), WINDOW_BATCH):
         ids = windows[start:start + WINDOW_BATCH]

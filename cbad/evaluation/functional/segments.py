@@ -23,7 +23,7 @@ def _windows(num_frames: int, clip_len: int, stride: int) -> List[np.ndarray]:
 
 
 def _gather(values: np.ndarray, windows: List[np.ndarray]) -> np.ndarray:
-    """Values of each window's frames, shape (W, T).
+    """Values of each window's frames, shape (S, T).
 
     Windows of a video at least a clip long all have T frames, so one fancy
     index gathers them; a padded short video has a single window.
@@ -46,10 +46,10 @@ def window_scores(frame_scores, clip_len: int, stride: int) -> np.ndarray:
         stride (int): Frames between window starts.
 
     Returns:
-        np.ndarray: float64 scores of shape (W,), one per window.
+        np.ndarray: float64 scores of shape (S,), one per window.
 
     Shape:
-        frame_scores: (F,); output: (W,).
+        frame_scores: (L,); output: (S,).
     """
     frame_scores = np.asarray(frame_scores, dtype=np.float64).reshape(-1)
     windows = _windows(frame_scores.size, clip_len, stride)
@@ -69,7 +69,7 @@ def window_labels(frame_labels, clip_len: int, stride: int,
             ``'any'``: abnormal when any frame is. Defaults to ``'majority'``.
 
     Returns:
-        np.ndarray: uint8 labels of shape (W,), aligned with
+        np.ndarray: uint8 labels of shape (S,), aligned with
         :func:`window_scores`.
     """
     if rule not in WINDOW_LABEL_RULES:
@@ -80,7 +80,7 @@ def window_labels(frame_labels, clip_len: int, stride: int,
         raise ValueError('frame labels must be 0 or 1, found '
                          f'{np.unique(frame_labels)[:10].tolist()}.')
     windows = _windows(frame_labels.size, clip_len, stride)
-    labels = _gather(frame_labels.astype(np.int64), windows)  # W x T
+    labels = _gather(frame_labels.astype(np.int64), windows)  # S x T
     if rule == 'any':
         return labels.any(axis=1).astype(np.uint8)
     return (2 * labels.sum(axis=1) > labels.shape[1]).astype(np.uint8)

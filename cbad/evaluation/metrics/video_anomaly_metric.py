@@ -179,7 +179,7 @@ class VideoAnomalyMetric(BaseMetric):
                     'pred_scores and the pipeline pack the clip metadata.')
             frames = _to_numpy(sample['frame_indices']).astype(np.int64)
             if frames.ndim == 2:
-                # A whole video at once: (W, T) windows, (W, T) or (W,)
+                # A whole video at once: (S, T) windows, (S, T) or (S,)
                 # scores, labels per window or per frame of the video. It
                 # stays one entry so mmengine's size-based truncation of
                 # distributed results still counts samples.

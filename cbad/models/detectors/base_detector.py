@@ -136,7 +136,7 @@ class BaseAnomalyDetector(BaseModel):
         sample = self.predict([frames])[0]
         windows = np.asarray(sample.frame_indices)
         scores = sample.pred_scores.numpy()
-        # (W,) one score per window, or (W, T) per-frame evidence
+        # (S,) one score per window, or (S, T) per-frame evidence
         evidence = np.broadcast_to(
             scores.reshape(len(windows), -1), windows.shape)
         return clip_to_frame_scores(list(windows), list(evidence),

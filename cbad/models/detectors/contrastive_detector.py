@@ -236,11 +236,11 @@ class ContrastiveDetector(BaseAnomalyDetector):
             frames (Tensor): (C, L, H, W), one normalised video.
 
         Returns:
-            tuple: ``(z, windows)`` with z (W, D) and windows (W, T) int64.
+            tuple: ``(z, windows)`` with z (S, D) and windows (S, T) int64.
         """
         length = frames.shape[1]
         windows = np.stack(build_clip_index(length, self.clip_len,
-                                            self.stride))  # W x T
+                                            self.stride))  # S x T
         chunks, prev = [], None
         for start in range(0, length, self.chunk_size):
             chunk = frames[:, start:start + self.chunk_size]
@@ -308,8 +308,8 @@ class ContrastiveDetector(BaseAnomalyDetector):
     def predict(self, inputs, data_samples=None) -> List[ClipDataSample]:
         """Score every window of each video: fused ``A`` plus the raw terms.
 
-        Each returned sample carries ``frame_indices`` (W, T), ``pred_scores``
-        (W,) and ``pred_terms_<name>`` (W,) for per-term analysis.
+        Each returned sample carries ``frame_indices`` (S, T), ``pred_scores``
+        (S,) and ``pred_terms_<name>`` (S,) for per-term analysis.
         """
         if isinstance(inputs, torch.Tensor):
             inputs = list(inputs)

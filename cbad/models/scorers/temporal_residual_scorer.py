@@ -26,8 +26,8 @@ class TemporalResidualScorer(nn.Module):
     common scorer interface and :attr:`is_fitted` is always True.
 
     Shape:
-        - z: (W, D), or (B, W, D) for B videos with W windows each.
-        - output: (W,), or (B, W).
+        - z: (S, D), or (B, W, D) for B videos with W windows each.
+        - output: (S,), or (B, S).
     """
 
     @property
@@ -43,7 +43,7 @@ class TemporalResidualScorer(nn.Module):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if z.dim() < 2:
             raise ValueError('z must hold the window embeddings of a video, '
-                             f'(W, D) or (B, W, D); found shape '
+                             f'(S, D) or (B, W, D); found shape '
                              f'{tuple(z.shape)}.')
         num_windows = z.shape[-2]
         if num_windows < 3:
