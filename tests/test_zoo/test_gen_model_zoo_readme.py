@@ -1,7 +1,6 @@
 """tools/model_zoo/gen_model_zoo_readme.py and the page it writes."""
 import importlib.util
 import os.path as osp
-import subprocess
 import sys
 
 from cbad.apis.model_zoo import load_model_index, repo_root
@@ -41,21 +40,25 @@ def test_every_model_has_one_row_with_its_numbers():
             osp.join(ROOT, 'model_zoo', link))
 
 
-def test_check_fails_with_a_diff_on_a_stale_page(tmp_path):
+def test_check_fails_with_a_diff_on_a_stale_page(tmp_path, monkeypatch,
+                                                 capsys):
+    generator = _generator()
+
+    def check(path):
+        monkeypatch.setattr(sys, 'argv', [SCRIPT, '--check', '--out',
+                                          str(path)])
+        return generator.run_cli(generator.main), capsys.readouterr().out
+
     stale = tmp_path / 'README.md'
     stale.write_text(open(README).read().replace('| 63.8 |', '| 99.9 |'))
-    proc = subprocess.run(
-        [sys.executable, SCRIPT, '--check', '--out', str(stale)],
-        capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 1
+    status, out = check(stale)
+    assert status == 1
     row = '| Conv-AE | `configs/convae/convae_ped2.py` |'
-    assert f'-{row} 99.9 |' in proc.stdout
-    assert f'+{row} 63.8 |' in proc.stdout
+    assert f'-{row} 99.9 |' in out
+    assert f'+{row} 63.8 |' in out
     stale.write_text(open(README).read())
-    proc = subprocess.run(
-        [sys.executable, SCRIPT, '--check', '--out', str(stale)],
-        capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout
+    status, out = check(stale)
+    assert status == 0, out
 
 
 METAFILE = """\
