@@ -1,4 +1,14 @@
-"""Every config under configs/ builds, trains one step and predicts on CPU."""
+"""Every config under configs/ builds, trains one step and predicts on CPU.
+
+Each config is loaded as it is and its dataset classes, samplers, transforms
+and metric are looked up or built from the registries. Its model, of the
+config's own types, is then shrunk (:func:`_shrink` divides every width by
+WIDTH_DIV) and fed FRAME_SIZE frames of the config's clip length and
+channels, so that a train step and a prediction take a fraction of a second
+even for the paper's 224x224, 256-d recipes. The shrinking is proportional:
+widths that must agree still have to agree in the config.
+tests/configs_layout/test_config_layout.py checks the unshrunk geometry.
+"""
 import glob
 import os.path as osp
 
@@ -9,7 +19,8 @@ import torch
 from mmengine.config import Config
 
 from cbad.engine import fit_detector
-from cbad.registry import DATASETS, METRICS, MODELS, register_all_modules
+from cbad.registry import (DATA_SAMPLERS, DATASETS, METRICS, MODELS,
+                           TRANSFORMS, register_all_modules)
 from cbad.structures import ClipDataSample, window_starts
 
 register_all_modules()
@@ -17,19 +28,75 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
     p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
                          recursive=True) if '_base_' not in p)
+LOADERS = ('train_dataloader', 'fit_dataloader', 'fit_train_dataloader',
+           'test_dataloader')
+#: Keys of a model config that hold a width (number of channels or
+#: embedding dimensions) and are divided by WIDTH_DIV.
+WIDTH_KEYS = ('channels', 'out_dim', 'dim', 'in_dim', 'hidden_dim',
+              'feat_dim', 'base_channels')
+WIDTH_DIV = 8
+#: (H, W) of every frame fed to a model instead of the config's input size:
+#: the smallest that every model takes (FFP's discriminator needs 32, MemAE's
+#: and Conv-AE's encoders a multiple of 16).
+FRAME_SIZE = (32, 48)
+#: Memory slots of MemAE, object tubes' crop side (videos and squares of
+#: _moving_squares are sized for it).
+NUM_SLOTS = 64
+CROP = 16
+
+
+@pytest.fixture(autouse=True, scope='module')
+def _one_thread():
+    """The tensors here are tiny: one intra-op thread runs them faster than
+    two (thread start-up and contention with the machine's other jobs)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _div(value, by):
+    return max(1, int(round(value / by)))
+
+
+def _shrink(node):
+    """Divide every width of a model config by WIDTH_DIV, in place."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in WIDTH_KEYS and isinstance(value, int):
+                node[key] = _div(value, WIDTH_DIV)
+            elif key in WIDTH_KEYS and isinstance(value, (tuple, list)):
+                node[key] = type(value)(_div(v, WIDTH_DIV) for v in value)
+            else:
+                _shrink(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            _shrink(value)
+
+
+def _build_pipelines_and_datasets(cfg):
+    """Every loader's dataset class, sampler and transforms exist and build
+    (the datasets themselves need files, so only their class is looked up).
+    """
+    for key in LOADERS:
+        if key not in cfg:
+            continue
+        dataset = cfg[key].dataset
+        assert DATASETS.get(dataset.type) is not None, (key, dataset.type)
+        if dataset.type == 'TubeDataset':
+            assert DATASETS.get(dataset.dataset.type) is not None
+        assert DATA_SAMPLERS.get(cfg[key].sampler.type) is not None
+        for transform in dataset.pipeline:
+            TRANSFORMS.build(transform)
 
 
 def _input_shape(cfg, loader='test_dataloader'):
-    """(C, T, H, W) the config's test pipeline produces for ``loader``'s
-    clips, read off the config."""
-    pipeline = cfg.test_dataloader.dataset.pipeline
-    gray = any(t.get('to_gray') for t in pipeline if t['type'] ==
-               'LoadClipFrames')
-    size = next((tuple(t['size']) for t in pipeline
-                 if t['type'] == 'ResizeClip'), None)
-    if size is None:  # synthetic: native frame size
-        size = (120, 160)
-    return (1 if gray else 3, cfg[loader].dataset.clip_len, *size)
+    """(C, T, H, W) of the clips ``loader`` produces, read off the config
+    (channels and clip length; the frames are FRAME_SIZE)."""
+    pipeline = cfg[loader].dataset.pipeline
+    gray = any(t.get('to_gray') for t in pipeline
+               if t['type'] == 'LoadClipFrames')
+    return (1 if gray else 3, cfg[loader].dataset.clip_len, *FRAME_SIZE)
 
 
 def test_configs_found():
@@ -63,6 +130,15 @@ def _video_batch(name, c, length, h, w, seed):
     return dict(inputs=[frames], data_samples=[sample])
 
 
+def _fit(model, cfg, train, val):
+    """Fit scorers, normalisers and threshold as FitDetectorHook does, with
+    the config's metric protocol."""
+    metric = cfg.test_evaluator
+    fit_detector(model, train, val, segment_len=metric.segment_len,
+                 segment_stride=metric.segment_stride,
+                 clip_to_frame=metric.clip_to_frame)
+
+
 @pytest.mark.parametrize('path', CONFIGS,
                          ids=lambda p: osp.relpath(p, ROOT))
 def test_config_builds_trains_and_predicts(path):
@@ -70,13 +146,16 @@ def test_config_builds_trains_and_predicts(path):
     cfg = Config.fromfile(path)
     name = osp.splitext(osp.basename(path))[0]
     assert osp.basename(osp.dirname(path)) == name.split('_')[0]
-    model = MODELS.build(cfg.model)
+    _build_pipelines_and_datasets(cfg)
     METRICS.build(cfg.test_evaluator)
-    for key in ['train_dataloader', 'fit_dataloader', 'test_dataloader']:
-        assert DATASETS.get(cfg[key].dataset.type) is not None
     if cfg.model.type == 'ObjectContrastiveDetector':
-        _train_and_predict_objects(cfg, model)
+        _train_and_predict_objects(cfg)
         return
+    model_cfg = cfg.model.to_dict()
+    _shrink(model_cfg)
+    if 'memory' in model_cfg:
+        model_cfg['memory']['num_slots'] = NUM_SLOTS
+    model = MODELS.build(model_cfg)
     c, t, h, w = _input_shape(cfg, 'train_dataloader')
     n = 4
     batch = dict(
@@ -94,10 +173,11 @@ def test_config_builds_trains_and_predicts(path):
     if cfg.test_dataloader.dataset.get('sample_unit') == 'video':
         # whole-video scoring needs the scorers fitted on normal videos first
         assert 'fit_train_dataloader' in cfg
+        c, t, h, w = _input_shape(cfg)
         train = [_video_batch(f't{i}', c, 2 * t, h, w, i) for i in range(3)]
         val = [_video_batch(f'v{i}', c, 2 * t, h, w, 9 + i)
                for i in range(2)]
-        fit_detector(model, train, val)
+        _fit(model, cfg, train, val)
         test = _video_batch('x', c, 2 * t + 3, h, w, 99)
         with torch.no_grad():
             out = model(**model.data_preprocessor(test, False),
@@ -114,30 +194,30 @@ def test_config_builds_trains_and_predicts(path):
         'sample_unit') != 'video'
 
 
-def _moving_squares(name, index, length=24, h=96, w=128):
+def _moving_squares(name, index, length=24, h=48, w=64, side=8):
     """A loader batch of one grey video (1, L, H, W): two textured squares
-    moving right at 2 and 3 px/frame over a blurred random floor, so the
+    moving right at 1 and 2 px/frame over a blurred random floor, so the
     object proposals find something (noise would give no tube)."""
     rng = np.random.default_rng(index)
     floor = cv2.GaussianBlur(rng.integers(0, 120, (h, w)).astype(np.uint8),
                              (5, 5), 0)
-    texture = rng.integers(170, 256, (16, 16)).astype(np.uint8)
+    texture = rng.integers(170, 256, (side, side)).astype(np.uint8)
     frames = np.repeat(floor[None], length, axis=0)
     for t in range(length):
-        for y, speed in ((10 + 4 * (index % 3), 2), (h // 2 + 10, 3)):
-            x = 4 + speed * t
-            frames[t, y:y + 16, x:x + 16] = texture
+        for y, speed in ((4 + 2 * (index % 3), 1), (h // 2 + 4, 2)):
+            x = 2 + speed * t
+            frames[t, y:y + side, x:x + side] = texture
     sample = ClipDataSample(metainfo=dict(video=name, video_index=index,
                                           num_frames=length))
     return dict(inputs=[torch.from_numpy(frames)[None]],
                 data_samples=[sample])
 
 
-def _train_and_predict_objects(cfg, model):
+def _train_and_predict_objects(cfg):
     """ObjectContrastiveDetector: a train step on tube crops
     (N, 1, T, crop, crop) whose samples carry track ids, then fit and predict
     on whole grey videos (1, L, H, W) it cuts into tubes itself."""
-    t, crop = cfg.model.clip_len, cfg.model.tubes.crop_size
+    t = cfg.model.clip_len
     # training tubes are cut exactly as the detector cuts them at test time
     tube_data = cfg.train_dataloader.dataset
     assert tube_data.type == 'TubeDataset'
@@ -145,11 +225,17 @@ def _train_and_predict_objects(cfg, model):
     assert tube_data.dataset.clip_len == t
     assert tube_data.dataset.stride == cfg.model.stride
     assert cfg.test_dataloader.dataset.sample_unit == 'video'
+    model_cfg = cfg.model.to_dict()
+    _shrink(model_cfg)
+    # small crops of small videos; the proposer keeps regions of >= 40 px,
+    # so the 8x8 squares still make tubes
+    model_cfg['tubes']['crop_size'] = CROP
+    model = MODELS.build(model_cfg)
     n = 4
     samples = _clip_samples(n, t)
     for sample in samples:
         sample.set_metainfo(dict(track_id=0))  # one object per video
-    batch = dict(inputs=[torch.randint(0, 256, (1, t, crop, crop),
+    batch = dict(inputs=[torch.randint(0, 256, (1, t, CROP, CROP),
                                        dtype=torch.uint8) for _ in range(n)],
                  data_samples=samples)
     optim = torch.optim.Adam(model.parameters(), lr=1e-4)
@@ -159,9 +245,8 @@ def _train_and_predict_objects(cfg, model):
     total.backward()
     optim.step()
     model.eval()
-    fit_detector(model, [_moving_squares(f't{i}', i) for i in range(3)],
-              [_moving_squares(f'v{i}', 9 + i) for i in range(2)],
-              clip_to_frame=cfg.test_evaluator.clip_to_frame)
+    _fit(model, cfg, [_moving_squares(f't{i}', i) for i in range(3)],
+         [_moving_squares(f'v{i}', 9 + i) for i in range(2)])
     assert model.is_fitted
     with torch.no_grad():
         out = model(**model.data_preprocessor(_moving_squares('x', 99),

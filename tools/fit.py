@@ -19,14 +19,14 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import torch  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from cbad.engine.hooks import FitDetectorHook  # noqa: E402
 from cbad.registry import register_all_modules  # noqa: E402
 from cbad.utils import allow_full_pickle_checkpoints  # noqa: E402
-from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
-from cbad.utils.launch import prepare_cfg  # noqa: E402
+from cbad.utils.cli import (add_config_arguments,  # noqa: E402
+                            add_debug_argument, run_cli)
+from cbad.utils.launch import load_cfg  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -39,10 +39,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--out', required=True,
                         help='where to write the re-fitted checkpoint')
     parser.add_argument('--work-dir', help='where logs go')
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='allow a full unpickle of the checkpoint')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys')
+    add_config_arguments(parser, 'fit_dataloader.batch_size=2', 'the checkpoint')
     add_debug_argument(parser)
     return parser.parse_args()
 
@@ -52,10 +49,8 @@ def main() -> None:
     register_all_modules()
     if args.trust_checkpoint:
         allow_full_pickle_checkpoints(True)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg = prepare_cfg(cfg, args.config, 'none', args.work_dir)
+    cfg = load_cfg(args.config, args.cfg_options, 'none',
+                   args.work_dir)
     cfg.load_from = None
     runner = Runner.from_cfg(cfg)
     if args.checkpoint != 'none':

@@ -29,7 +29,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from cbad.apis import resolve_config_and_checkpoint  # noqa: E402
@@ -37,8 +37,9 @@ from cbad.apis.inference import init_detector  # noqa: E402
 from cbad.registry import DATASETS, register_all_modules  # noqa: E402
 from cbad.utils import allow_full_pickle_checkpoints  # noqa: E402
 from cbad.utils.checkpoint import CheckpointMismatchError  # noqa: E402
-from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
-from cbad.utils.launch import prepare_cfg  # noqa: E402
+from cbad.utils.cli import (add_config_arguments,  # noqa: E402
+                            add_debug_argument, run_cli)
+from cbad.utils.launch import load_cfg  # noqa: E402
 from cbad.utils.report import (file_sha256, format_metrics,  # noqa: E402
                                prepare_out_dir)
 
@@ -56,11 +57,6 @@ def parse_args() -> argparse.Namespace:
         '--out-dir', help='write frame_scores.csv and metrics.json here')
     parser.add_argument('--work-dir', help='where logs go')
     parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='allow a full unpickle of the checkpoint (runs code; only for '
-        'files you trust)')
-    parser.add_argument(
         '--fit-if-missing',
         action='store_true',
         help='fit the threshold/scorers of a checkpoint that lacks them on '
@@ -73,16 +69,12 @@ def parse_args() -> argparse.Namespace:
         'corrupt frame fails at once with every bad file named (default: '
         'it fails when scoring reaches it)')
     parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config keys, e.g. test_dataloader.batch_size=8')
-    parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_config_arguments(parser, 'test_dataloader.batch_size=8', 'the checkpoint')
     add_debug_argument(parser)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -150,10 +142,8 @@ def main() -> None:
             prepare_out_dir(args.out_dir)
         except OSError as err:
             raise SystemExit(f'--out-dir: {err}') from None
-    cfg = Config.fromfile(config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg = prepare_cfg(cfg, config, args.launcher, args.work_dir)
+    cfg = load_cfg(config, args.cfg_options, args.launcher,
+                   args.work_dir)
     cfg.load_from = checkpoint
     cfg.resume = False
     if args.check_frames:  # before the model is even built

@@ -13,13 +13,13 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from cbad.registry import register_all_modules  # noqa: E402
 from cbad.utils import allow_full_pickle_checkpoints  # noqa: E402
-from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
-from cbad.utils.launch import prepare_cfg  # noqa: E402
+from cbad.utils.cli import (add_config_arguments,  # noqa: E402
+                            add_debug_argument, run_cli)
+from cbad.utils.launch import load_cfg  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -34,21 +34,12 @@ def parse_args() -> argparse.Namespace:
         help='resume from the given checkpoint, or from the latest one in '
         'the work dir when no path is given')
     parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config keys, e.g. train_cfg.max_epochs=2')
-    parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
-    parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='allow a full unpickle of --resume/load_from checkpoints (runs '
-        'code; only for files you trust)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_config_arguments(parser, 'train_cfg.max_epochs=2', '--resume/load_from checkpoints')
     add_debug_argument(parser)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -61,10 +52,8 @@ def main() -> None:
     register_all_modules()
     if args.trust_checkpoint:
         allow_full_pickle_checkpoints(True)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg = prepare_cfg(cfg, args.config, args.launcher, args.work_dir)
+    cfg = load_cfg(args.config, args.cfg_options, args.launcher,
+                   args.work_dir)
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

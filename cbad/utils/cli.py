@@ -27,6 +27,8 @@ import re
 import sys
 from typing import Any, Callable, Optional, Sequence
 
+from mmengine.config import DictAction
+
 from cbad.utils.errors import UserInputError
 from cbad.utils.registry_hint import hint_for_missing, with_name_hint
 
@@ -152,3 +154,21 @@ def run_cli(main: Callable[[], Any],
         print(f'{prog or "cbad"}: error: {message}', file=sys.stderr)
         return EXIT_USER_ERROR
     return 0 if status is None else int(status)
+
+
+def add_config_arguments(parser: argparse.ArgumentParser,
+                         example: str = 'train_cfg.max_epochs=2',
+                         trust_what: str = 'the checkpoint') -> None:
+    """``--cfg-options`` (config overrides, ``example`` in the help) and
+    ``--trust-checkpoint`` (a full unpickle of ``trust_what``), the two
+    options every tool that builds a runner has."""
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help=f'override config keys, e.g. {example}')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help=f'allow a full unpickle of {trust_what} (runs code; only for '
+        'files you trust)')

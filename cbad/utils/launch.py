@@ -43,6 +43,18 @@ def check_device(device: Union[str, torch.device]) -> str:
     return str(device)
 
 
+def load_cfg(config_path: str,
+             cfg_options: Optional[dict] = None,
+             launcher: str = 'none',
+             work_dir: Optional[str] = None) -> Config:
+    """A tool's config: the file, its ``--cfg-options`` overrides, then
+    :func:`prepare_cfg`."""
+    cfg = Config.fromfile(config_path)
+    if cfg_options is not None:
+        cfg.merge_from_dict(cfg_options)
+    return prepare_cfg(cfg, config_path, launcher, work_dir)
+
+
 def prepare_cfg(cfg: Config,
                 config_path: str,
                 launcher: str = 'none',

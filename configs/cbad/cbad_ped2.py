@@ -34,7 +34,9 @@ tubes = dict(
     attributes=('speed_mean', 'speed_p90', 'abs_vx_mean', 'vy_mean',
                 'box_height', 'box_width', 'centre_y', 'centre_x'))
 embed_dim = 128
-branch = dict(in_channels=1, channels=(16, 32, 64), out_dim=embed_dim)
+in_channels = 1  # grey crops
+branch = dict(
+    in_channels=in_channels, channels=(16, 32, 64), out_dim=embed_dim)
 model = dict(
     type='ObjectContrastiveDetector',
     # Videos reach the detector as uint8: it crops the raw frames and
@@ -58,34 +60,23 @@ train_dataloader = dict(
         _delete_=True,
         type='TubeDataset',
         dataset=dict(
-            type={{_base_.dataset_type}},
-            data_root={{_base_.data_root}},
+            _base_.video_datasets.ped2,
             split='train',
-            clip_len={{_base_.clip_len}},
-            stride={{_base_.stride}},
-            val_ratio={{_base_.val_ratio}}),
+            clip_len=_base_.clip_len,
+            stride=_base_.stride,
+            val_ratio=_base_.val_ratio),
         tubes=tubes,
         pipeline=[dict(type='PackTubeInputs')]))
 # Fitting and testing: whole grey videos at full size; the detector cuts
 # the tubes itself with the same settings.
 test_pipeline = [
-    dict(type='LoadClipFrames', to_gray=True),
+    dict(type='LoadClipFrames', to_gray=in_channels == 1),
     dict(type='PackClipInputs'),
 ]
 _video = dict(sample_unit='video', pipeline=test_pipeline)
-fit_dataloader = dict(batch_size=1, dataset=_video)
+fit_dataloader = test_dataloader = dict(batch_size=1, dataset=_video)
 fit_train_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type={{_base_.dataset_type}},
-        data_root={{_base_.data_root}},
-        split='train',
-        val_ratio={{_base_.val_ratio}},
-        test_mode=True,
-        **_video))
-test_dataloader = dict(batch_size=1, dataset=_video)
+    _base_.train_videos, dataset=dict(_base_.train_videos.dataset, **_video))
 # A frame's score is the max over the windows (so the tubes) covering it.
 test_evaluator = dict(clip_to_frame='max')
 

@@ -1,9 +1,7 @@
 _base_ = ['./cbad_ped2.py']
 # Ablation M4: + the temporal residual T (D and T, 2:1).
-# Paper Table 5 on the headline model: only the learned parts change; the
-# motion-attribute term M, the tubes and the post-processing stay as in
-# cbad_ped2.py, and the learned terms share M's complement (0.25) in the
-# headline's ratios. M6 (the full model) is cbad_ped2.py itself.
+# Paper Table 5 on the headline model, as cbad_ped2_m1.py: the learned
+# terms share M's complement (0.25) in the headline's ratios.
 _m = {{_base_.model.scorers.M}}
 model = dict(
     scorers=dict(_delete_=True, D={{_base_.model.scorers.D}},

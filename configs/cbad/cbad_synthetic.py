@@ -4,19 +4,19 @@ _base_ = [
 ]
 # The paper's model on the built-in synthetic scene, sized for minutes on 2
 # CPU cores (frames are 120x160 grey; resized to 60x80 here).
-input_size = (60, 80)
 embed_dim = 64
-branch = dict(in_channels=1, channels=(16, 32, 64), out_dim=embed_dim)
+in_channels = 1  # grey frames
+branch = dict(
+    in_channels=in_channels, channels=(16, 32, 64), out_dim=embed_dim)
 model = dict(
-    encoder=dict(spatial=branch, temporal=branch,
-                 fusion=dict(dim=embed_dim)),
+    encoder=dict(spatial=branch, temporal=branch, fusion=dict(dim=embed_dim)),
     aggregator=dict(dim=embed_dim),
     head=dict(in_dim=embed_dim, hidden_dim=embed_dim, out_dim=embed_dim),
     prototype_loss=dict(dim=embed_dim))
 
 train_pipeline = [
-    dict(type='LoadClipFrames', to_gray=True),
-    dict(type='ResizeClip', size=input_size),
+    dict(type='LoadClipFrames', to_gray=in_channels == 1),
+    dict(type='ResizeClip', size=(60, 80)),
     dict(type='PackClipInputs'),
 ]
 test_pipeline = train_pipeline
@@ -25,21 +25,11 @@ train_dataloader = dict(
     sampler=dict(_delete_=True, type='NeighbourClipSampler', run_length=4),
     dataset=dict(
         pipeline=train_pipeline,
-        motion_groups=dict(num_groups=3, flow_size=None, noise_floor=0.3)))
+        motion_groups=dict(_base_.motion_groups, flow_size=None)))
 _video = dict(sample_unit='video', pipeline=test_pipeline)
-fit_dataloader = dict(batch_size=1, dataset=_video)
+fit_dataloader = test_dataloader = dict(batch_size=1, dataset=_video)
 fit_train_dataloader = dict(
-    batch_size=1,
-    num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type={{_base_.dataset_type}},
-        seed={{_base_.scene_seed}},
-        split='train',
-        val_ratio={{_base_.val_ratio}},
-        test_mode=True,
-        **_video))
-test_dataloader = dict(batch_size=1, dataset=_video)
+    _base_.train_videos, dataset=dict(_base_.train_videos.dataset, **_video))
 
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 train_cfg = dict(max_epochs=10)

@@ -4,16 +4,14 @@ _base_ = [
 ]
 # Conv-AE on the built-in synthetic scene: the `make demo` model (minutes on
 # 2 CPU cores). Frames are already small (120x160 grey), so no resize.
-clip_len = 10
+clip_len = 10  # Hasan et al.'s cuboid length, as in convae_ped2.py
 channels = (64, 32, 16)
-
 model = dict(
     encoder=dict(in_frames=clip_len, channels=channels),
     decoder=dict(out_frames=clip_len, channels=channels))
 
 train_dataloader = dict(dataset=dict(clip_len=clip_len, stride=2))
-fit_dataloader = dict(dataset=dict(clip_len=clip_len))
-test_dataloader = dict(dataset=dict(clip_len=clip_len))
+fit_dataloader = test_dataloader = dict(dataset=dict(clip_len=clip_len))
 
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 train_cfg = dict(max_epochs=8)

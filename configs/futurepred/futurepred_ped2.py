@@ -4,32 +4,25 @@ _base_ = [
 ]
 # FFP on UCSD Ped2, CPU recipe (see configs/futurepred/README.md): the
 # paper's 256x256 colour input, widths 64 (G) / 128 (D) and batch 4 shrunk
-# to fit ~30 min on 2 CPU cores.
+# to fit ~30 min on 2 CPU cores. The Avenue and ShanghaiTech configs are
+# this recipe on their videos (grey input; the paper uses colour).
 clip_len = 5  # FFP: 4 past frames + the frame to predict
-input_size = (64, 96)  # 240x360 at ~1/4 size, same aspect ratio
 model = dict(
-    generator=dict(base_channels=32),
+    generator=dict(in_frames=clip_len - 1, base_channels=32),
     discriminator=dict(base_channels=32))
 
-train_pipeline = [
+train_pipeline = test_pipeline = [
     dict(type='LoadClipFrames', to_gray=True),
-    dict(type='ResizeClip', size=input_size),
+    dict(type='ResizeClip', size=(64, 96)),  # 240x360 at ~1/4, same aspect
     dict(type='PackClipInputs'),
 ]
-test_pipeline = train_pipeline
 train_dataloader = dict(
     batch_size=4,
-    dataset=dict(clip_len=clip_len, stride=3,
-                 pipeline=train_pipeline))
+    dataset=dict(clip_len=clip_len, stride=3, pipeline=train_pipeline))
 # Stride 1: every frame from the 5th on is predicted exactly once.
-fit_dataloader = dict(
-    dataset=dict(clip_len=clip_len, stride=1, pipeline=test_pipeline))
-test_dataloader = dict(
+fit_dataloader = test_dataloader = dict(
     dataset=dict(clip_len=clip_len, stride=1, pipeline=test_pipeline))
 
-# One Adam over both networks; each step only gives gradients to its own
-# network, so this equals FFP's two optimisers (G at lr, D at lr / 10).
 optim_wrapper = dict(
-    optimizer=dict(lr=2e-4),
-    paramwise_cfg=dict(custom_keys=dict(discriminator=dict(lr_mult=0.1))))
+    optimizer=dict(lr=2e-4), paramwise_cfg=_base_.paramwise_cfg)
 train_cfg = dict(max_epochs=6)

@@ -37,7 +37,7 @@ def test_short_batched_and_gradient():
     assert torch.allclose(out[1], scorer(batch[1]))
     out.sum().backward()
     assert torch.isfinite(batch.grad).all()
-    with pytest.raises(ValueError, match=r'\(W, D\)'):
+    with pytest.raises(ValueError, match=r'\(S, D\)'):
         scorer(torch.randn(5))
 
 

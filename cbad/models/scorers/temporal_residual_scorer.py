@@ -26,7 +26,7 @@ class TemporalResidualScorer(nn.Module):
     common scorer interface and :attr:`is_fitted` is always True.
 
     Shape:
-        - z: (S, D), or (B, W, D) for B videos with W windows each.
+        - z: (S, D), or (B, S, D) for B videos with S windows each.
         - output: (S,), or (B, S).
     """
 
@@ -43,7 +43,7 @@ class TemporalResidualScorer(nn.Module):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if z.dim() < 2:
             raise ValueError('z must hold the window embeddings of a video, '
-                             f'(S, D) or (B, W, D); found shape '
+                             f'(S, D) or (B, S, D); found shape '
                              f'{tuple(z.shape)}.')
         num_windows = z.shape[-2]
         if num_windows < 3:

@@ -13,6 +13,7 @@
 #   Q: empirical CDF with linear tails beyond the validation range.
 embed_dim = 256
 in_channels = 3
+num_groups = 3  # motion groups (eq. 8): one EMA prototype each (eq. 10)
 branch = dict(
     in_channels=in_channels,
     channels=(32, 64, 128, 256),
@@ -41,7 +42,7 @@ model = dict(
         loss_weight=1.0),
     prototype_loss=dict(
         type='PrototypeTractionLoss',
-        num_groups=3,
+        num_groups=num_groups,
         dim=embed_dim,
         loss_weight=0.1),
     smoothness_loss=dict(type='TemporalSmoothnessLoss', loss_weight=0.1),
@@ -52,7 +53,12 @@ model = dict(
         R=dict(type='KNNSupportScorer', k=10)),
     fusion=dict(
         type='WeightedScoreFusion', weights=dict(D=0.4, T=0.2, R=0.4)),
-    clip_len=16,
+    clip_len=16,  # windows: the dataset bases' segments
     stride=4,
     score_space='embedding',
     thresholder=dict(type='MADThresholder', lam=3.0))
+# What a whole-frame recipe's training clips carry for these losses: their
+# motion group (eq. 8; the flow noise floor keeps sensor noise from deciding
+# the groups, see docs/model_cbad.md), as train_dataloader.dataset.
+motion_groups = dict(
+    num_groups=num_groups, flow_size=(60, 90), noise_floor=0.3)

@@ -23,3 +23,7 @@ model = dict(
 # train_step; under a distributed launcher each network gets its own DDP.
 model_wrapper_cfg = dict(
     type='MMSeparateDistributedDataParallel', broadcast_buffers=False)
+# One Adam over both networks; each step only gives gradients to its own
+# network, so a config's optim_wrapper with these parameter groups equals
+# FFP's two optimisers (G at lr, D at lr / 10).
+paramwise_cfg = dict(custom_keys=dict(discriminator=dict(lr_mult=0.1)))

@@ -3,3 +3,4 @@ optim_wrapper = dict(
     type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4))
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=120)
 param_scheduler = []
+test_cfg = dict(type='TestLoop')
