@@ -2,7 +2,7 @@
 
 :func:`run_inference` reads an input (:func:`~cbad.apis.frame_source.
 open_input`: a video file, a frame folder, a camera, a stream), scores it
-frame by frame with :class:`~cbad.apis.inference.StreamingScorer` (or all
+frame by frame with the detector's ``stream_scorer`` (or all
 at once with ``offline=True``: the same numbers, for comparison; detectors
 that cannot stream are scored so too, with a warning) and writes, as scores
 become final:
@@ -197,7 +197,7 @@ class _FrameFlow:
     """Frames in; final scores out, in order, to the log and the video.
 
     Holds only the frames not yet scored: the scorer's latency, at most
-    ``clip_len + stride - 1`` frames for :class:`StreamingScorer`, plus a
+    ``clip_len + stride - 1`` frames for a clip-level stream, plus a
     partial chunk; a detector's own scorer (the tube model's) holds a
     window's frames until the tracks in it are decided, usually two windows
     but without a fixed bound.
@@ -455,7 +455,7 @@ def run_inference(model: torch.nn.Module,
         out_dir (str): Where the outputs go (see the module docstring).
         offline (bool): Read the whole input, then score it at once
             (:func:`score_offline`). Defaults to False (streaming). A
-            detector that cannot stream (:class:`StreamingScorer` refuses
+            detector that cannot stream (its ``stream_scorer`` refuses
             it: hand-crafted and grid-mode contrastive detectors, a
             ``clip_to_frame`` other than mean or max) is scored offline
             anyway, with a warning; ``events.json`` says ``"scoring":

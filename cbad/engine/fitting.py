@@ -69,11 +69,18 @@ def frame_scores_by_video(model, loader: Iterable,
     }
 
 
+def default_clip_to_frame(model) -> str:
+    """The clip -> frame rule fitting uses when none is given: the
+    detector's first supported one, else ``'mean'``."""
+    supported = getattr(model, 'supported_clip_to_frame', None)
+    return supported[0] if supported else DEFAULT_CLIP_TO_FRAME
+
+
 def fit_threshold(model,
                   val_loader: Iterable,
                   segment_len: int = DEFAULT_CLIP_LEN,
                   segment_stride: int = DEFAULT_STRIDE,
-                  clip_to_frame: str = DEFAULT_CLIP_TO_FRAME) -> float:
+                  clip_to_frame: Optional[str] = None) -> float:
     """Fit the detector's ``delta`` on the window scores of the normal
     validation videos.
 
@@ -90,12 +97,13 @@ def fit_threshold(model,
         val_loader (Iterable): Batches of normal validation clips or videos.
         segment_len (int): Window length. Defaults to 16.
         segment_stride (int): Window stride. Defaults to 4.
-        clip_to_frame (str): Clip-to-frame reduction. Defaults to
-            ``'mean'``.
+        clip_to_frame (str, optional): Clip-to-frame reduction. Defaults
+            to None: :func:`default_clip_to_frame`.
 
     Returns:
         float: The fitted threshold ``delta``.
     """
+    clip_to_frame = clip_to_frame or default_clip_to_frame(model)
     model.check_clip_to_frame(clip_to_frame)
     by_video = frame_scores_by_video(model, val_loader, clip_to_frame)
     if not by_video:
@@ -136,8 +144,8 @@ def fit_detector(model, train_loader: Optional[Iterable],
     Returns:
         float: The fitted threshold ``delta``.
     """
-    model.check_clip_to_frame(protocol.get('clip_to_frame',
-                                           DEFAULT_CLIP_TO_FRAME))
+    model.check_clip_to_frame(protocol.get('clip_to_frame') or
+                              default_clip_to_frame(model))
     model.fit_scorers(train_loader)
     model.fit_normalizers(val_loader)
     return fit_threshold(model, val_loader, **protocol)

@@ -23,6 +23,20 @@ from .windows import build_clip_index
 STREAM_REDUCES = ('mean', 'max')
 
 
+def check_stream_geometry(clip_len: int, stride: int, reduce: str) -> None:
+    """Refuse windows or a clip -> frame rule no stream can apply: a
+    ``reduce`` other than ``'mean'`` / ``'max'``, a stride outside 1 to
+    ``clip_len`` (frames no window covers)."""
+    if reduce not in STREAM_REDUCES:
+        raise ValueError(
+            f'streaming supports clip_to_frame in {STREAM_REDUCES}, the '
+            f'config uses {reduce!r}; score offline instead.')
+    if not 1 <= stride <= clip_len:
+        raise ValueError(
+            f'stride {stride} must be between 1 and clip_len {clip_len}: '
+            'a larger stride leaves frames that no window covers.')
+
+
 class WindowStream:
     """Base of the detectors' stream scorers (``model.stream_scorer()``).
 
@@ -42,14 +56,7 @@ class WindowStream:
     """
 
     def __init__(self, clip_len: int, stride: int, reduce: str) -> None:
-        if reduce not in STREAM_REDUCES:
-            raise ValueError(
-                f'streaming supports clip_to_frame in {STREAM_REDUCES}, the '
-                f'config uses {reduce!r}; score offline instead.')
-        if not 1 <= stride <= clip_len:
-            raise ValueError(
-                f'stride {stride} must be between 1 and clip_len {clip_len}: '
-                'a larger stride leaves frames that no window covers.')
+        check_stream_geometry(clip_len, stride, reduce)
         self.clip_len = int(clip_len)
         self.stride = int(stride)
         self.reduce = reduce

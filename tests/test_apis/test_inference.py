@@ -157,3 +157,13 @@ def test_stride_longer_than_the_window_is_refused():
     geometry = dict(clip_len=4, stride=5, video_level=False, reduce='mean')
     with pytest.raises(ValueError, match='no window covers'):
         stream_scorer(model, geometry)
+
+
+def test_a_stride_no_window_can_use_is_refused_before_whole_video_models():
+    # checked before "scored offline only", so a bad config fails at once
+    model, _, _ = _convae()
+    whole = dict(clip_len=4, stride=2, video_level=True, reduce='mean')
+    with pytest.raises(NotImplementedError, match='scored offline only'):
+        stream_scorer(model, whole)
+    with pytest.raises(ValueError, match='no window covers'):
+        stream_scorer(model, dict(whole, stride=5))

@@ -152,3 +152,9 @@ def test_hook_fits_after_the_last_epoch_only(monkeypatch):
 def test_hook_without_a_fit_loader_says_what_to_add():
     with pytest.raises(RuntimeError, match='fit_dataloader'):
         FitDetectorHook().fit(_Runner(Brightness(), {}))
+
+
+def test_fitting_defaults_to_the_reduction_the_detector_reads():
+    model = MaxOnly()  # supports only 'max': fitted without saying so
+    fit_threshold(model, _clip_batches(VAL), segment_len=4, segment_stride=2)
+    assert model.is_fitted

@@ -280,6 +280,12 @@ def test_raw_uint8_videos_score_exactly_like_normalised_ones(model):
     assert train.dtype == torch.float32 and (train == 1).all()
     with pytest.raises(ValueError, match='expects uint8'):
         raw.data_preprocessor(dict(inputs=[crops.float()]), False)
+    # a detector that feeds whole frames to its network refuses raw inputs
+    tiny = Config.fromfile(osp.join(osp.dirname(TINY),
+                                    'contrastive_tiny.py')).model
+    tiny.data_preprocessor.raw_predict_inputs = True
+    with pytest.raises(ValueError, match='normalised float inputs'):
+        MODELS.build(tiny)
 
 
 def test_unsupported_options_are_refused():

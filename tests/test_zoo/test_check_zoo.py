@@ -69,3 +69,10 @@ def test_a_failing_test_run_and_a_changed_score_file_are_reported(
         'tools/test.py exited 2: test.py: error: no data']
     with pytest.raises(Exception, match='Not in the model zoo'):
         tool.main(['nope', '--out-dir', str(tmp_path)])
+    with pytest.raises(Exception, match='would overwrite'):
+        tool.main([name, '--out-dir', str(tmp_path / 'a'), '--reference',
+                   str(tmp_path / 'a')])
+    Done.returncode = 0
+    monkeypatch.setattr(subprocess, 'run', lambda command, **kwargs: Done())
+    assert tool.check(name, str(tmp_path / 'e'), None)[0].startswith(
+        'no readable metrics.json')

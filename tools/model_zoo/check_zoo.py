@@ -88,8 +88,11 @@ def check(name: str, out_dir: str, reference: Optional[str]) -> List[str]:
     if run.returncode != 0:
         tail = (run.stderr or run.stdout).strip().splitlines()[-1:]
         return [f'tools/test.py exited {run.returncode}: {" ".join(tail)}']
-    with open(osp.join(target, 'metrics.json')) as f:
-        metrics = json.load(f)['metrics']
+    try:
+        with open(osp.join(target, 'metrics.json')) as f:
+            metrics = json.load(f)['metrics']
+    except (OSError, ValueError, KeyError) as err:
+        return [f'no readable metrics.json from tools/test.py ({err})']
     problems = compare(metrics, published(get_model_info(name)))
     if reference is not None:
         before = osp.join(reference, name, 'frame_scores.csv')
@@ -111,6 +114,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.reference is not None and not osp.isdir(args.reference):
         raise UserInputError(f'--reference {args.reference} is not a '
                              'folder (the --out-dir of an earlier run).')
+    if args.reference is not None and osp.realpath(
+            args.reference) == osp.realpath(args.out_dir):
+        raise UserInputError('--reference is --out-dir: the new scores '
+                             'would overwrite the ones they are compared '
+                             'with; write them to another folder.')
     failed = 0
     for name in names:
         problems = check(name, args.out_dir, args.reference)

@@ -7,6 +7,7 @@ import torch
 from mmengine.model import BaseModel
 
 from cbad.structures import ClipDataSample, clip_to_frame_scores
+from cbad.structures.window_stream import check_stream_geometry
 from .window_streams import ClipStream, score_windows
 
 
@@ -54,7 +55,16 @@ class BaseAnomalyDetector(BaseModel):
             self.register_buffer(name, torch.tensor(-1, dtype=torch.long))
         self.register_load_state_dict_post_hook(
             BaseAnomalyDetector._allow_missing_training_only)
+        if getattr(self.data_preprocessor, 'raw_predict_inputs',
+                   False) and not self.accepts_raw_videos:
+            raise ValueError(
+                f'{type(self).__name__} needs normalised float inputs; '
+                'data_preprocessor.raw_predict_inputs is only for detectors '
+                'that crop raw frames themselves (ObjectContrastiveDetector).')
 
+    #: Whether the detector takes uint8 videos outside training (the data
+    #: preprocessor's ``raw_predict_inputs``) and normalises them itself.
+    accepts_raw_videos: bool = False
     #: State-dict key prefixes of training-only submodules.
     training_only_prefixes: Tuple[str, ...] = ()
     #: Buffers recording what the threshold was fitted on (windows, videos).
@@ -153,6 +163,7 @@ class BaseAnomalyDetector(BaseModel):
                 scores whole videos streams only if it says how (its own
                 ``stream_scorer``).
         """
+        check_stream_geometry(clip_len, stride, reduce)
         if whole_video:
             raise NotImplementedError(
                 f'{type(self).__name__} scores whole videos and has no '

@@ -9,6 +9,7 @@ from mmengine.logging import MMLogger
 from cbad.registry import DETECTORS, MODELS
 from cbad.structures import ClipDataSample, build_clip_index
 from .base_detector import BaseAnomalyDetector
+from cbad.structures.window_stream import check_stream_geometry
 from .window_streams import ContrastiveStream
 
 #: Scorer terms whose input is a video's window sequence, not single windows.
@@ -339,9 +340,12 @@ class ContrastiveDetector(BaseAnomalyDetector):
         model's own (``clip_len`` and ``stride`` must match them when
         given)."""
         self._check_geometry(clip_len, stride)
-        if self.grid:
+        check_stream_geometry(self.clip_len, self.stride, reduce)
+        if self.grid or not whole_video:
             raise NotImplementedError(
-                f'{type(self).__name__} in grid mode is scored offline only.')
+                f'{type(self).__name__} '
+                f"{'in grid mode ' if self.grid else 'on clips '}"
+                'is scored offline only.')
         return ContrastiveStream(self, reduce)
 
     def stream_latency(self, clip_len: Optional[int] = None,

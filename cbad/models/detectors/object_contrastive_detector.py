@@ -76,6 +76,8 @@ class ObjectContrastiveDetector(ContrastiveDetector):
     #: and tracks start at the video's first frame: an annotated video maps
     #: the whole video in one call.
     maps_need_whole_video = True
+    #: It crops raw frames and normalises only the crops.
+    accepts_raw_videos = True
 
     #: Each frame reads its own window's score, which only the ``'max'``
     #: clip -> frame reduction does right (``'mean'`` would average the
@@ -368,9 +370,9 @@ class ObjectContrastiveDetector(ContrastiveDetector):
         """A scorer that takes a video a few frames at a time and returns
         the frame scores :meth:`predict` gives the whole video, each once it
         is final (:class:`~.object_stream.ObjectStreamScorer`; tubes, tracks
-        and ``T``'s wait for a track's next tubes)."""
+        and ``T``'s wait for a track's next tubes). Each frame gets its own
+        window's score (the ``'max'`` rule), whatever ``reduce`` says."""
         self._check_geometry(clip_len, stride)
-        self.check_clip_to_frame(reduce)
         return ObjectStreamScorer(self)
 
     def stream_latency(self, clip_len: Optional[int] = None,

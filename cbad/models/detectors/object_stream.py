@@ -68,7 +68,8 @@ class ObjectStreamScorer:
     Usage::
 
         scorer = model.stream_scorer()
-        for chunk in chunks:                  # (1, n, H, W) normalised grey
+        for chunk in chunks:                  # (1, n, H, W) grey, uint8 or
+                                              # normalised
             for frame, score in scorer.push(chunk):
                 ...
         for frame, score in scorer.finish():
