@@ -13,7 +13,10 @@ _base_ = [
 #     background AND motion (drops the background model's ghosts), regions
 #     >= 40 px, flow over the whole frame;
 #   tubes: anchored at the window's last frame (causal), boxes following an
-#     IoU track, 1.25x the region, squared, resized to 32x32;
+#     IoU track, 1.25x the region, squared, resized to 32x32, cut from
+#     frames blanked outside the proposals' regions (the objects, not the
+#     scene: by a rule on the 2x validation signal written before its
+#     result, configs/cbad/README.md);
 #   scores: the paper's D, T, R on tube embeddings plus M, a kNN over the
 #     tubes' motion attributes (speed, velocity, box size and centre); M
 #     weight 0.75 and D, T, R sharing the rest 2:1:2, and a causal 8-frame
@@ -31,6 +34,7 @@ tubes = dict(
     box_mode='track',
     enlarge=1.25,
     crop_size=32,
+    mask_background=True,
     attributes=('speed_mean', 'speed_p90', 'abs_vx_mean', 'vy_mean',
                 'box_height', 'box_width', 'centre_y', 'centre_x'))
 embed_dim = 128
