@@ -24,6 +24,7 @@ from mmengine.runner import Runner  # noqa: E402
 from cbad.engine.hooks import FitDetectorHook  # noqa: E402
 from cbad.registry import register_all_modules  # noqa: E402
 from cbad.utils import allow_full_pickle_checkpoints  # noqa: E402
+from cbad.utils.checkpoint import load_checkpoint_strictly  # noqa: E402
 from cbad.utils.cli import (add_config_arguments,  # noqa: E402
                             add_debug_argument, run_cli)
 from cbad.utils.launch import load_cfg  # noqa: E402
@@ -54,7 +55,7 @@ def main() -> None:
     cfg.load_from = None
     runner = Runner.from_cfg(cfg)
     if args.checkpoint != 'none':
-        runner.load_checkpoint(args.checkpoint, revise_keys=[])
+        load_checkpoint_strictly(runner.model, args.checkpoint, args.config)
     FitDetectorHook().fit(runner)
     model = runner.model
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)

@@ -1,15 +1,17 @@
 """Fitting a detector on normal data: scorers, normalisers, threshold.
 
 The one place that owns the fitting loaders and the clip -> frame protocol
-of fitting. A detector fits its own state from the normal videos it is
-given (:meth:`~cbad.models.BaseAnomalyDetector.fit_scorers` on the training
+of fitting. This module runs the loaders; a detector says what it keeps of
+each normal video (``fitting_features``: embeddings, tubes, descriptors),
+fits its own state from those lists
+(:meth:`~cbad.models.BaseAnomalyDetector.fit_scorers` on the training
 normals, ``fit_normalizers`` on the validation normals) and says how it
-scores them (``predict``); this module maps those scores to frames and
-windows exactly as the test metric does and fits the decision threshold
-``delta`` (eq. 22-23 of Tong & Wu) on them.
+scores (``predict``); this module maps those scores to frames and windows
+exactly as the test metric does and fits the decision threshold ``delta``
+(eq. 22-23 of Tong & Wu) on them.
 """
 from collections import defaultdict
-from typing import Dict, Iterable, Optional
+from typing import Dict, Iterable, List, Optional
 
 import numpy as np
 import torch
@@ -25,6 +27,33 @@ from cbad.structures import (DEFAULT_CLIP_LEN, DEFAULT_STRIDE,
 
 #: How a frame's score is read from its windows when nothing says otherwise.
 DEFAULT_CLIP_TO_FRAME = 'mean'
+
+
+@torch.no_grad()
+def fitting_features(model, loader: Iterable) -> List:
+    """``model.fitting_features`` of every normal video or clip of a
+    fitting loader, in eval mode (the previous mode restored after).
+
+    Raises:
+        ValueError: If the loader yields nothing.
+    """
+    was_training = model.training
+    model.eval()
+    out = []
+    try:
+        for data in loader:
+            data = model.data_preprocessor(data, False)
+            inputs = data['inputs']
+            samples = data.get('data_samples') or [None] * len(inputs)
+            for frames, sample in zip(inputs, samples):
+                out.append(model.fitting_features(frames, sample))
+    finally:
+        model.train(was_training)
+    if not out:
+        raise ValueError('the fitting loader yielded no videos or clips; '
+                         'check fit_train_dataloader / fit_dataloader and '
+                         'the data root.')
+    return out
 
 
 @torch.no_grad()
@@ -146,6 +175,13 @@ def fit_detector(model, train_loader: Optional[Iterable],
     """
     model.check_clip_to_frame(protocol.get('clip_to_frame') or
                               default_clip_to_frame(model))
-    model.fit_scorers(train_loader)
-    model.fit_normalizers(val_loader)
+    fitted = model.fitted_on_training_normals
+    if fitted is not None:
+        if train_loader is None:
+            raise ValueError(
+                f'{type(model).__name__} needs the training normals to fit '
+                f'{fitted}: set `fit_train_dataloader` in the config.')
+        model.fit_scorers(fitting_features(model, train_loader))
+    if model.fits_normalizers:
+        model.fit_normalizers(fitting_features(model, val_loader))
     return fit_threshold(model, val_loader, **protocol)

@@ -16,7 +16,10 @@ register_all_modules()
 
 class Brightness(BaseAnomalyDetector):
     """A frame's evidence is its mean intensity; records the fitting calls
-    it gets."""
+    it gets (its fitting feature: a clip's mean brightness)."""
+
+    fitted_on_training_normals = 'its brightness bank'
+    fits_normalizers = True
 
     def __init__(self, **kwargs):
         kwargs.setdefault('data_preprocessor',
@@ -30,11 +33,15 @@ class Brightness(BaseAnomalyDetector):
     def predict_frame_scores(self, inputs, data_samples=None):
         return inputs.float().mean(dim=(1, 3, 4))  # N x T
 
-    def fit_scorers(self, train_loader):
-        self.calls.append(('scorers', train_loader))
+    def fitting_features(self, frames, sample=None):
+        assert not self.training and not torch.is_grad_enabled()
+        return float(frames.mean())
 
-    def fit_normalizers(self, val_loader):
-        self.calls.append(('normalizers', val_loader))
+    def fit_scorers(self, features):
+        self.calls.append(('scorers', features))
+
+    def fit_normalizers(self, features):
+        self.calls.append(('normalizers', features))
 
 
 class MaxOnly(Brightness):
@@ -90,20 +97,29 @@ def test_threshold_is_fitted_on_the_metric_windows_and_recorded():
 
 def test_fit_detector_fits_scorers_then_normalizers_then_threshold():
     model = Brightness()
-    train, val = ['train batches'], _clip_batches(VAL)
+    train = _clip_batches([_video('t', [5., 5., 5., 5., 7., 7., 7., 7.])],
+                          stride=4)
+    val = _clip_batches(VAL)
     delta = fit_detector(model, train, val, segment_len=4, segment_stride=2)
-    assert [c[0] for c in model.calls] == ['scorers', 'normalizers']
-    assert model.calls[0][1] is train and model.calls[1][1] is val
+    # the fitter ran the loaders and handed over each clip's feature
+    assert model.calls[0] == ('scorers', [5.0, 7.0])
+    assert model.calls[1][0] == 'normalizers' and len(model.calls[1][1]) == 7
+    assert len(model.calls) == 2 and model.training
     assert np.isfinite(delta) and model.is_fitted
+    with pytest.raises(ValueError, match='brightness bank.*fit_train'):
+        fit_detector(Brightness(), None, val)
+    with pytest.raises(ValueError, match='yielded no videos or clips'):
+        fit_detector(Brightness(), [], val)
 
 
 def test_a_reduction_the_detector_cannot_read_is_refused_before_fitting():
     model = MaxOnly()
     with pytest.raises(ValueError, match=r"clip_to_frame in \('max',\)"):
-        fit_detector(model, None, _clip_batches(VAL), clip_to_frame='mean')
+        fit_detector(model, _clip_batches(VAL), _clip_batches(VAL),
+                     clip_to_frame='mean')
     assert model.calls == [] and not model.is_fitted
-    fit_detector(model, None, _clip_batches(VAL), segment_len=4,
-                 segment_stride=2, clip_to_frame='max')
+    fit_detector(model, _clip_batches(VAL), _clip_batches(VAL),
+                 segment_len=4, segment_stride=2, clip_to_frame='max')
     assert model.is_fitted
 
 

@@ -157,4 +157,4 @@ def test_training_free_loss_and_fit_needs_training_data():
     assert float(losses['loss_none'].detach()) == 0
     assert [n for n, _ in model.named_parameters()] == ['anchor']
     with pytest.raises(ValueError, match='fit_train_dataloader'):
-        model.fit_scorers(None)
+        fit_detector(model, None, [])

@@ -163,9 +163,9 @@ def test_fit_sets_the_floor_of_empty_windows(model):
     # fitting on footage where nothing moves is refused clearly
     still = [video_batch('s', 0, _scene(20, squares=()))]
     with pytest.raises(ValueError, match='No tube in any fitting video'):
-        build().fit_scorers(still)
+        fit_detector(build(), still, slow_videos(3, 2), clip_to_frame='max')
     with pytest.raises(ValueError, match='fit_train_dataloader'):
-        build().fit_scorers(None)
+        fit_detector(build(), None, slow_videos(3, 2), clip_to_frame='max')
 
 
 def test_predict_gives_per_frame_evidence_of_each_window(model):

@@ -25,7 +25,7 @@ import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from cbad.engine.hooks import FitDetectorHook  # noqa: E402
+from cbad.engine import FitDetectorHook, fitting_features  # noqa: E402
 from cbad.registry import register_all_modules  # noqa: E402
 from cbad.utils.checkpoint import load_checkpoint_strictly  # noqa: E402
 from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
@@ -44,8 +44,8 @@ def main() -> None:
     if args.checkpoint != 'none':
         load_checkpoint_strictly(runner.model, args.checkpoint, args.config)
     model = runner.model.eval()
-    train = torch.cat(model._video_embeddings(
-        FitDetectorHook._whole_split_loader(cfg.fit_train_dataloader)))
+    train = torch.cat(fitting_features(
+        model, FitDetectorHook._whole_split_loader(cfg.fit_train_dataloader)))
     test, labels = [], []
     with torch.no_grad():
         for data in FitDetectorHook._whole_split_loader(cfg.test_dataloader):

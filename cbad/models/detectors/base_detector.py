@@ -227,11 +227,29 @@ class BaseAnomalyDetector(BaseModel):
                 f"{type(self).__name__}'s frame scores need clip_to_frame in "
                 f'{allowed} (test_evaluator), got {clip_to_frame!r}.')
 
-    def fit_scorers(self, train_loader: Optional[Iterable]) -> None:
-        """Fit score components on the training normals (none here)."""
+    #: What :meth:`fit_scorers` fits on the training normals, for the
+    #: error when a config gives none (None: nothing, no training normals
+    #: needed).
+    fitted_on_training_normals: Optional[str] = None
+    #: Whether :meth:`fit_normalizers` reads the validation normals.
+    fits_normalizers: bool = False
 
-    def fit_normalizers(self, val_loader: Iterable) -> None:
-        """Fit score normalisers on the validation normals (none here)."""
+    def fitting_features(self, frames: torch.Tensor,
+                         sample: Optional[ClipDataSample] = None):
+        """What fitting keeps of one normal video or clip (C, L, H, W), as
+        the data preprocessor gives it; :func:`cbad.engine.fit_detector`
+        collects them over the fitting loaders (in eval mode, no grad) and
+        hands the lists to :meth:`fit_scorers` / :meth:`fit_normalizers`.
+        None here (nothing to fit)."""
+        return None
+
+    def fit_scorers(self, features: List) -> None:
+        """Fit score components on the training normals' fitting features
+        (none here)."""
+
+    def fit_normalizers(self, features: List) -> None:
+        """Fit score normalisers on the validation normals' fitting
+        features (none here)."""
 
     def set_threshold(self, delta: float, windows: int, videos: int) -> None:
         """Store a fitted threshold ``delta`` and what it was fitted on

@@ -364,42 +364,18 @@ class ContrastiveDetector(BaseAnomalyDetector):
                     f'({name}={getattr(self, name)}), got {name}={value}.')
 
     # ------------------------------------------------------------- fitting
-    @torch.no_grad()
-    def map_videos(self, loader: Iterable, fn) -> list:
-        """``fn(frames)`` of every (preprocessed) video of a fitting loader,
-        in eval mode (the previous mode restored after).
+    fitted_on_training_normals = 'its prototypes and memory bank'
+    fits_normalizers = True
 
-        Raises:
-            ValueError: If the loader yields no video.
-        """
-        was_training = self.training
-        self.eval()
-        out = []
-        try:
-            for data in loader:
-                data = self.data_preprocessor(data, False)
-                inputs = data['inputs']
-                for frames in (list(inputs) if isinstance(
-                        inputs, torch.Tensor) else inputs):
-                    out.append(fn(frames))
-        finally:
-            self.train(was_training)
-        if not out:
-            raise ValueError('the fitting loader yielded no videos.')
-        return out
+    def fitting_features(self, frames: torch.Tensor,
+                         sample: Optional[ClipDataSample] = None
+                         ) -> torch.Tensor:
+        """The scored vectors of one video's windows, (S, D) (or (S, cells,
+        D) in grid mode)."""
+        return self.embed_video(frames)[0]
 
-    def _video_embeddings(self, loader: Iterable) -> List[torch.Tensor]:
-        return self.map_videos(loader, lambda frames: self.embed_video(
-            frames)[0])
-
-    def fit_scorers(self, train_loader: Optional[Iterable]) -> None:
+    def fit_scorers(self, per_video: List[torch.Tensor]) -> None:
         """Fit every scorer on the normal training windows (eq. 17-20)."""
-        if train_loader is None:
-            raise ValueError(
-                'ContrastiveDetector needs the training normals to fit its '
-                'prototypes and memory bank: set `fit_train_dataloader` in '
-                'the config.')
-        per_video = self._video_embeddings(train_loader)
         if self.grid:
             # T needs window sequences and is not fitted; the others see
             # every cell of every window.
@@ -411,10 +387,9 @@ class ContrastiveDetector(BaseAnomalyDetector):
             f'Fitted scorers {sorted(self.scorers)} on {len(bank)} normal '
             'training windows.')
 
-    def fit_normalizers(self, val_loader: Iterable) -> None:
+    def fit_normalizers(self, per_video: List[torch.Tensor]) -> None:
         """Fit each term's quantile normaliser Q on validation windows."""
-        per_video = [self.score_terms(z)
-                     for z in self._video_embeddings(val_loader)]
+        per_video = [self.score_terms(z) for z in per_video]
         terms = {name: torch.cat([t[name].reshape(-1) for t in per_video])
                  for name in self.scorers}
         self.fusion.fit(terms)

@@ -182,26 +182,19 @@ class HandcraftedDetector(BaseAnomalyDetector):
         return data_samples
 
     # ------------------------------------------------------------- fitting
-    @torch.no_grad()
-    def fit_scorers(self, train_loader: Optional[Iterable]) -> None:
+    fitted_on_training_normals = ('its kNN memory bank (see '
+                                  'configs/handcrafted/handcrafted_ped2.py)')
+
+    def fitting_features(self, frames: torch.Tensor,
+                         sample: Optional[ClipDataSample] = None
+                         ) -> torch.Tensor:
+        """Descriptors of one video's windows or of one clip."""
+        if self._is_whole_video(frames, sample):
+            return self.describe_video(frames)[0]
+        return self.describe_clips(frames[None], [sample])
+
+    def fit_scorers(self, bank: List[torch.Tensor]) -> None:
         """Fill the memory bank(s) with the normal training descriptors."""
-        if train_loader is None:
-            raise ValueError(
-                'HandcraftedDetector needs the training normals for its kNN '
-                'memory bank: set `fit_train_dataloader` in the config (see '
-                'configs/handcrafted/handcrafted_ped2.py).')
-        bank = []
-        for data in train_loader:
-            data = self.data_preprocessor(data, False)
-            samples = data.get('data_samples') or [None] * len(data['inputs'])
-            for frames, sample in zip(data['inputs'], samples):
-                if self._is_whole_video(frames, sample):
-                    bank.append(self.describe_video(frames)[0])
-                else:
-                    bank.append(self.describe_clips(frames[None], [sample]))
-        if not bank:
-            raise ValueError('the fitting loader yielded no clips; check '
-                             'fit_train_dataloader and the data root.')
         bank = self.subsample_bank(torch.cat(bank),
                                    self.bank_size)  # M x cells x B
         if self.per_cell:

@@ -415,28 +415,27 @@ class ObjectContrastiveDetector(ContrastiveDetector):
         return maps
 
     # ------------------------------------------------------------- fitting
-    def _loader_tubes(self, loader: Iterable
-                      ) -> List[Tuple[VideoTubes, torch.Tensor]]:
-        def tubes_and_embeddings(frames):
-            video = self.extractor(self._grey_frames(frames))
-            return video, self.embed_tubes(video)
+    fitted_on_training_normals = 'its prototypes and memory banks'
 
-        out = self.map_videos(loader, tubes_and_embeddings)
-        if not sum(len(video) for video, _ in out):
+    def fitting_features(self, frames: torch.Tensor,
+                         sample: Optional[ClipDataSample] = None
+                         ) -> Tuple[VideoTubes, torch.Tensor]:
+        """One video's tubes and their scored vectors (N, D)."""
+        video = self.extractor(self._grey_frames(frames))
+        return video, self.embed_tubes(video)
+
+    @staticmethod
+    def _check_tubes(videos: List[Tuple[VideoTubes, torch.Tensor]]) -> None:
+        if not sum(len(video) for video, _ in videos):
             raise ValueError(
                 'No tube in any fitting video: the proposals found nothing '
                 'moving. Check the proposer settings (min_area, thresholds) '
                 'against the footage.')
-        return out
 
-    def fit_scorers(self, train_loader: Optional[Iterable]) -> None:
+    def fit_scorers(self, videos: List[Tuple[VideoTubes, torch.Tensor]]
+                    ) -> None:
         """Fit every scorer on the normal training tubes (eq. 17-20)."""
-        if train_loader is None:
-            raise ValueError(
-                'ObjectContrastiveDetector needs the training normals to fit '
-                'its prototypes and memory banks: set `fit_train_dataloader` '
-                'in the config.')
-        videos = self._loader_tubes(train_loader)
+        self._check_tubes(videos)
         bank = torch.cat([z for _, z in videos])
         attributes = torch.from_numpy(
             np.concatenate([video.attributes for video, _ in videos]))
@@ -448,11 +447,12 @@ class ObjectContrastiveDetector(ContrastiveDetector):
             f'Fitted scorers {sorted(self.scorers)} on {len(keep)} normal '
             f'training tubes from {len(videos)} videos.')
 
-    def fit_normalizers(self, val_loader: Iterable) -> None:
+    def fit_normalizers(self, videos: List[Tuple[VideoTubes, torch.Tensor]]
+                        ) -> None:
         """Fit each term's Q on the validation tubes, then the floor of a
         window without tubes (the smallest fused validation score)."""
-        per_video = [self.tube_terms(video, z)
-                     for video, z in self._loader_tubes(val_loader)]
+        self._check_tubes(videos)
+        per_video = [self.tube_terms(video, z) for video, z in videos]
         terms = {name: torch.cat([t[name] for t in per_video])
                  for name in self.scorers}
         self.fusion.fit(terms)
