@@ -33,7 +33,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from cbad.apis import (resolve_config_and_checkpoint,  # noqa: E402
                        run_inference)
 from cbad.apis.infer import Terminated, sigterm_as_interrupt  # noqa: E402
-from cbad.apis.inference import init_detector  # noqa: E402
+from cbad.apis.scoring import init_detector  # noqa: E402
 from cbad.utils import allow_full_pickle_checkpoints  # noqa: E402
 from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 

@@ -33,7 +33,7 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from cbad.apis import resolve_config_and_checkpoint  # noqa: E402
-from cbad.apis.inference import init_detector  # noqa: E402
+from cbad.apis.scoring import init_detector  # noqa: E402
 from cbad.registry import DATASETS, register_all_modules  # noqa: E402
 from cbad.utils import allow_full_pickle_checkpoints  # noqa: E402
 from cbad.utils.checkpoint import CheckpointMismatchError  # noqa: E402

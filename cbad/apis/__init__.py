@@ -1,7 +1,7 @@
 from .events import EventTracker, find_events
-from .frame_source import list_videos, open_input
+from cbad.datasets.sources.inputs import list_videos, open_input
 from .infer import run_inference
-from .inference import (FramePreprocessor, init_detector, score_offline,
+from .scoring import (FramePreprocessor, init_detector, score_offline,
                         stream_scorer, window_geometry)
 from .model_zoo import (get_model, get_model_info, list_models,
                         resolve_checkpoint, resolve_config_and_checkpoint)

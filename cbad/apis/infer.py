@@ -1,6 +1,6 @@
 """Run a fitted detector on your own footage: scores, events, plot, video.
 
-:func:`run_inference` reads an input (:func:`~cbad.apis.frame_source.
+:func:`run_inference` reads an input (:func:`~cbad.datasets.sources.inputs.
 open_input`: a video file, a frame folder, a camera, a stream), scores it
 frame by frame with the detector's ``stream_scorer`` (or all
 at once with ``offline=True``: the same numbers, for comparison; detectors
@@ -50,13 +50,13 @@ from mmengine.logging import print_log
 from tqdm import tqdm
 
 from cbad.apis.events import EventTracker
-from cbad.apis.frame_source import (FolderInput, check_fps, list_videos,
+from cbad.datasets.sources.inputs import (FolderInput, check_fps, list_videos,
                                     open_input)
 from cbad.apis.infer_outputs import (AnnotatedVideo, ScoreLog,
                                      check_label_count, heatmap_unsupported,
                                      load_frame_labels, move_earlier_outputs,
                                      write_json_atomic)
-from cbad.apis.inference import (STREAM_REDUCES, FramePreprocessor,
+from cbad.apis.scoring import (STREAM_REDUCES, FramePreprocessor,
                                  score_offline, stream_scorer,
                                  window_geometry)
 from cbad.datasets.sources.frame_folder import list_frame_files
@@ -445,11 +445,11 @@ def run_inference(model: torch.nn.Module,
 
     Args:
         model (nn.Module): A fitted detector in eval mode
-            (:func:`~cbad.apis.get_model`, :func:`~cbad.apis.inference.
+            (:func:`~cbad.apis.get_model`, :func:`~cbad.apis.scoring.
             init_detector`).
         cfg (Config, optional): Its config (test pipeline, windows).
             Defaults to ``model.cfg``, which both builders set.
-        spec (str | int): What :func:`~cbad.apis.frame_source.open_input`
+        spec (str | int): What :func:`~cbad.datasets.sources.inputs.open_input`
             opens, or a folder of video files (one subfolder each under
             ``out_dir`` and ``summary.json``).
         out_dir (str): Where the outputs go (see the module docstring).

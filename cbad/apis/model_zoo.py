@@ -29,7 +29,7 @@ import yaml
 from torch import nn
 
 import cbad
-from cbad.apis.inference import init_detector
+from cbad.apis.scoring import init_detector
 from cbad.utils.registry_hint import nearest_names
 from cbad.utils.report import file_sha256
 

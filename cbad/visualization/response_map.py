@@ -30,7 +30,7 @@ pixel errors are heavy-tailed: divided by its maximum, an FFP error map is
 below 0.1 on 99% of the pixels and shows nearly nothing.
 """
 import inspect
-from typing import Callable, List
+from typing import Callable, Dict, List
 
 import cv2
 import numpy as np
@@ -39,10 +39,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from cbad.structures import build_clip_index
-from cbad.models.detectors import (ContrastiveDetector,
-                                   FuturePredictionDetector,
-                                   ObjectContrastiveDetector,
-                                   ReconstructionDetector)
 
 __all__ = ['response_maps', 'overlay_heatmap']
 
@@ -76,7 +72,7 @@ class _FrameMean:
         return self.total / self.count.clamp(min=1).view(-1, 1, 1)
 
 
-def _contrastive_gradcam(model: ContrastiveDetector,
+def _contrastive_gradcam(model: nn.Module,
                          frames: torch.Tensor) -> torch.Tensor:
     """Grad-CAM of every window's fused score ``A``, averaged per frame."""
     feature_maps: List[torch.Tensor] = []
@@ -144,7 +140,7 @@ def _windowed_error(frames: torch.Tensor, clip_len: int, stride: int,
     return per_frame.mean()
 
 
-def _reconstruction_error(model: ReconstructionDetector,
+def _reconstruction_error(model: nn.Module,
                           frames: torch.Tensor) -> torch.Tensor:
     """Squared reconstruction error per pixel, clips side by side."""
     clip_len = getattr(model.encoder, 'in_frames', DEFAULT_CLIP_LEN)
@@ -155,7 +151,7 @@ def _reconstruction_error(model: ReconstructionDetector,
     return _windowed_error(frames, clip_len, clip_len, error_of, clip_len)
 
 
-def _prediction_error(model: FuturePredictionDetector,
+def _prediction_error(model: nn.Module,
                       frames: torch.Tensor) -> torch.Tensor:
     """Squared error of each frame predicted from the ``in_frames`` before."""
     in_frames = model.in_frames
@@ -169,6 +165,15 @@ def _prediction_error(model: FuturePredictionDetector,
     if frames.shape[1] > in_frames:
         maps[:in_frames] = maps[in_frames]  # unpredictable: first target's
     return maps
+
+
+#: A detector's ``response_map`` attribute -> how its maps are made.
+MAP_RULES: Dict[str, Callable[[nn.Module, torch.Tensor], torch.Tensor]] = {
+    'tube_boxes': lambda model, frames: model.tube_maps(frames),
+    'gradcam': _contrastive_gradcam,
+    'prediction_error': _prediction_error,
+    'reconstruction_error': _reconstruction_error,
+}
 
 
 def response_maps(model: nn.Module, frames: torch.Tensor) -> np.ndarray:
@@ -197,18 +202,17 @@ def response_maps(model: nn.Module, frames: torch.Tensor) -> np.ndarray:
         - frames: (C, L, H, W).
         - output: (L, H, W), the input resolution.
     """
-    rules = ((ObjectContrastiveDetector, ObjectContrastiveDetector.tube_maps),
-             (ContrastiveDetector, _contrastive_gradcam),
-             (FuturePredictionDetector, _prediction_error),
-             (ReconstructionDetector, _reconstruction_error))
-    rule = next((r for cls, r in rules if isinstance(model, cls)), None)
+    kind = getattr(model, 'response_map', None)
+    rule = MAP_RULES.get(kind)
     if rule is None:
         raise NotImplementedError(
-            f'response_maps has no map for {type(model).__name__}; it '
-            'supports ObjectContrastiveDetector (tube boxes), '
-            'ContrastiveDetector (Grad-CAM), ReconstructionDetector '
-            'and MemAEDetector (reconstruction error) and '
-            'FuturePredictionDetector (prediction error).')
+            f'response_maps has no map for {type(model).__name__} (its '
+            f'response_map is {kind!r}); a detector names one of '
+            f'{", ".join(sorted(MAP_RULES))} in its `response_map` class '
+            'attribute: tube boxes (ObjectContrastiveDetector), Grad-CAM '
+            '(ContrastiveDetector), reconstruction error '
+            '(ReconstructionDetector, MemAEDetector), prediction error '
+            '(FuturePredictionDetector).')
     if not isinstance(frames, torch.Tensor) or frames.dim() != 4:
         found = tuple(getattr(frames, 'shape', ())) or type(frames).__name__
         raise ValueError(
@@ -219,7 +223,10 @@ def response_maps(model: nn.Module, frames: torch.Tensor) -> np.ndarray:
     model.eval()
     try:
         with torch.no_grad():
-            maps = rule(model, frames.float())  # L x h x w
+            # the tube model takes its frames as its preprocessor gives
+            # them (uint8 with raw_predict_inputs); the others read floats
+            maps = rule(model, frames if kind == 'tube_boxes' else
+                        frames.float())  # L x h x w
     finally:
         model.train(was_training)
     maps = F.interpolate(maps[:, None], size=tuple(frames.shape[-2:]),

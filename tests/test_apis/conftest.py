@@ -10,7 +10,7 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 
 from cbad.engine import fit_detector
-from cbad.apis.inference import FramePreprocessor
+from cbad.apis.scoring import FramePreprocessor
 from cbad.registry import MODELS, register_all_modules
 from cbad.structures import ClipDataSample
 

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from cbad.apis.frame_source import CaptureInput, list_videos, open_input
+from cbad.datasets.sources.inputs import CaptureInput, list_videos, open_input
 
 
 def test_video_file(tmp_path, footage):

@@ -6,7 +6,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from cbad.apis.inference import (FramePreprocessor, stream_scorer,
+from cbad.apis.scoring import (FramePreprocessor, stream_scorer,
                                  score_offline, window_geometry)
 from cbad.registry import MODELS, register_all_modules
 

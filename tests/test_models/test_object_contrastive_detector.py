@@ -13,6 +13,7 @@ from cbad.models.detectors.object_contrastive_detector import \
 from cbad.registry import MODELS, register_all_modules
 from cbad.structures import ClipDataSample, window_starts
 from cbad.utils.checkpoint import load_checkpoint_strictly
+from cbad.visualization import response_maps
 
 register_all_modules()
 TINY = osp.join(osp.dirname(osp.dirname(__file__)), 'configs',
@@ -274,6 +275,12 @@ def test_raw_uint8_videos_score_exactly_like_normalised_ones(model):
     a, b = predict(model, frames), predict(raw, frames)
     assert torch.equal(a.pred_scores, b.pred_scores)
     assert torch.equal(a.pred_tube_scores, b.pred_tube_scores)
+    # and the same heat maps (they are drawn from the tubes' scores)
+    normalised = model.data_preprocessor(video_batch('x', 0, frames))
+    expected = response_maps(model, normalised['inputs'][0])
+    assert expected.max() > 0
+    np.testing.assert_array_equal(response_maps(raw, batch['inputs'][0]),
+                                  expected)
     # training batches (tube crops) are still normalised floats
     crops = torch.full((1, 4, CROP, CROP), 255, dtype=torch.uint8)
     train = raw.data_preprocessor(dict(inputs=[crops]), True)['inputs']

@@ -25,8 +25,8 @@ import pytest
 import torch
 
 from cbad.apis import run_inference
-from cbad.apis.frame_source import CaptureInput, FolderInput, open_input
-from cbad.apis.inference import FramePreprocessor, init_detector
+from cbad.datasets.sources.inputs import CaptureInput, FolderInput, open_input
+from cbad.apis.scoring import FramePreprocessor, init_detector
 from cbad.apis.infer_outputs import load_frame_labels
 from cbad.evaluation import VideoAnomalyMetric
 

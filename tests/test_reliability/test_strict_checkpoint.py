@@ -146,7 +146,7 @@ def test_state_dict_without_temporal_branch_is_refused(
 
 
 def test_shape_mismatch_is_refused(tmp_path):
-    from cbad.apis.inference import init_detector
+    from cbad.apis.scoring import init_detector
     from cbad.utils.checkpoint import CheckpointMismatchError
     state = build(CONVAE_TINY).state_dict()
     key = next(k for k, v in state.items() if v.ndim == 4)

@@ -34,7 +34,7 @@ import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.dataset import BaseDataset, pseudo_collate  # noqa: E402
 
-from cbad.apis.inference import init_detector  # noqa: E402
+from cbad.apis.scoring import init_detector  # noqa: E402
 from cbad.engine import frame_scores_by_video  # noqa: E402
 from cbad.registry import DATASETS, register_all_modules  # noqa: E402
 from cbad.utils import allow_full_pickle_checkpoints  # noqa: E402

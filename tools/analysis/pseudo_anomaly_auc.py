@@ -44,7 +44,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 
-from cbad.apis.inference import (init_detector, score_offline,  # noqa: E402
+from cbad.apis.scoring import (init_detector, score_offline,  # noqa: E402
                                  window_geometry)
 from cbad.datasets.pseudo_anomalies import (  # noqa: E402
     KINDS as OBJECT_KINDS, generate_pseudo_anomalies)

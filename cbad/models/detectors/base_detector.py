@@ -62,6 +62,9 @@ class BaseAnomalyDetector(BaseModel):
                 'data_preprocessor.raw_predict_inputs is only for detectors '
                 'that crop raw frames themselves (ObjectContrastiveDetector).')
 
+    #: How :func:`cbad.visualization.response_maps` draws where the detector
+    #: responds (a key of ``MAP_RULES``); None: it has no map.
+    response_map: Optional[str] = None
     #: Whether the detector takes uint8 videos outside training (the data
     #: preprocessor's ``raw_predict_inputs``) and normalises them itself.
     accepts_raw_videos: bool = False

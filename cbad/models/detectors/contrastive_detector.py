@@ -82,6 +82,9 @@ class ContrastiveDetector(BaseAnomalyDetector):
           window sequences.
     """
 
+    #: Grad-CAM of the fused score on the frame features.
+    response_map = 'gradcam'
+
     def __init__(self,
                  encoder: dict,
                  aggregator: dict,

@@ -70,6 +70,9 @@ class FuturePredictionDetector(BaseAnomalyDetector):
 
     training_only_prefixes = ('discriminator.', )
 
+    #: Squared error of each predicted frame.
+    response_map = 'prediction_error'
+
     def __init__(self,
                  generator: dict,
                  discriminator: Optional[dict] = None,

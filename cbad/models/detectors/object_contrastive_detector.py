@@ -76,6 +76,8 @@ class ObjectContrastiveDetector(ContrastiveDetector):
     #: and tracks start at the video's first frame: an annotated video maps
     #: the whole video in one call.
     maps_need_whole_video = True
+    #: Each tube's box lit by its score (:meth:`tube_maps`).
+    response_map = 'tube_boxes'
     #: It crops raw frames and normalises only the crops.
     accepts_raw_videos = True
 

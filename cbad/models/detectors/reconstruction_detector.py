@@ -28,6 +28,9 @@ class ReconstructionDetector(BaseAnomalyDetector):
         - inputs: (N, C, T, H, W) normalised clips.
     """
 
+    #: Squared reconstruction error of each frame.
+    response_map = 'reconstruction_error'
+
     def __init__(self,
                  encoder: dict,
                  decoder: dict,

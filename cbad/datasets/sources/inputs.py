@@ -41,9 +41,8 @@ import cv2
 import numpy as np
 from mmengine.logging import print_log
 
-from cbad.datasets.sources.base import (IMAGE_EXTENSIONS, VIDEO_EXTENSIONS,
-                                        natural_key)
-from cbad.datasets.sources.frame_folder import list_frame_files
+from .base import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, natural_key
+from .frame_folder import list_frame_files
 
 #: Frame rate of a frame folder, or of a video that reports none.
 DEFAULT_FPS = 25.0
