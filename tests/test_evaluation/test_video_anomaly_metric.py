@@ -230,6 +230,19 @@ def test_whole_video_sample_equals_per_clip_samples():
     b = per_video.compute_metrics(per_video.results)
     assert a == pytest.approx(b, nan_ok=True)
     assert 0 < a['auc_micro'] < 1
+    # a whole-video sample's labels stay per frame: carried as given, not
+    # cut into windows and put together again
+    windows_of_a = per_video.results[0]['windows']
+    assert all(r['gt_labels'] is None for r in windows_of_a)
+    assert all(r['frame_labels'] is windows_of_a[0]['frame_labels']
+               for r in windows_of_a)
+    np.testing.assert_array_equal(windows_of_a[0]['frame_labels'],
+                                  labels['a'])
+    bad = VideoAnomalyMetric()
+    bad.process(None, [dict(video_samples[0],
+                            gt_labels=torch.full((30, ), 2))])
+    with pytest.raises(ValueError, match='one 0/1 label per frame'):
+        bad.compute_metrics(bad.results)
 
 
 def test_postprocessed_model_reports_both_and_names_the_step(tmp_path):

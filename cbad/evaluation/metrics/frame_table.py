@@ -41,6 +41,19 @@ def drop_duplicate_records(records: Sequence[dict]) -> List[dict]:
 
 
 def _video_labels(name: str, clips: List[dict], num_frames: int) -> np.ndarray:
+    """The video's per-frame labels: as its whole-video sample carried them
+    (``frame_labels``), else put together from its clips' labels (which
+    must agree where clips overlap)."""
+    given = next((c['frame_labels'] for c in clips
+                  if c.get('frame_labels') is not None), None)
+    if given is not None:
+        given = np.asarray(given).astype(np.int64).reshape(-1)
+        if given.size != num_frames or not np.all(np.isin(given, [0, 1])):
+            raise ValueError(
+                f'video {name!r}: gt_labels must be one 0/1 label per frame '
+                f'({num_frames}), found {given.size} values '
+                f'{np.unique(given)[:10].tolist()}.')
+        return given.astype(np.uint8)
     frames = np.concatenate([c['frame_indices'] for c in clips])
     labels = np.concatenate([c['gt_labels'] for c in clips]).astype(np.int64)
     if not np.all(np.isin(labels, [0, 1])):

@@ -191,7 +191,8 @@ class VideoAnomalyMetric(BaseMetric):
     @staticmethod
     def _clip_record(sample: dict, frames: np.ndarray,
                      scores: Any = None, labels: Any = None,
-                     before: Any = None) -> dict:
+                     before: Any = None, labels_from_sample: bool = True,
+                     frame_labels: Optional[np.ndarray] = None) -> dict:
         frames = frames.reshape(-1)
         scores = _to_numpy(sample['pred_scores'] if scores is None else
                            scores).astype(np.float64).reshape(-1)
@@ -205,7 +206,7 @@ class VideoAnomalyMetric(BaseMetric):
                 raise ValueError(
                     f'video {sample["video"]!r}: {_BEFORE_KEY} has '
                     f'{before.size} values for {frames.size} frame_indices.')
-        if labels is None:
+        if labels is None and labels_from_sample:
             labels = sample.get('gt_labels')
         if labels is not None:
             labels = _to_numpy(labels).astype(np.int64).reshape(-1)
@@ -228,7 +229,8 @@ class VideoAnomalyMetric(BaseMetric):
             pred_threshold=float(threshold),
             threshold_fit=threshold_fit,
             postprocess=str(sample.get('postprocess', 'none')),
-            scores_before_postprocess=before)
+            scores_before_postprocess=before,
+            frame_labels=frame_labels)
 
     def _video_records(self, sample: dict, frames: np.ndarray) -> List[dict]:
         scores = _to_numpy(sample['pred_scores']).astype(np.float64)
@@ -243,7 +245,7 @@ class VideoAnomalyMetric(BaseMetric):
                 raise ValueError(
                     f'video {sample["video"]!r}: {before.shape[0]} windows '
                     f'of {_BEFORE_KEY} for {frames.shape[0]} windows.')
-        labels = sample.get('gt_labels')
+        labels, frame_labels = sample.get('gt_labels'), None
         if labels is not None:
             labels = _to_numpy(labels).astype(np.int64)
             if labels.shape != frames.shape:  # per frame of the whole video
@@ -254,11 +256,15 @@ class VideoAnomalyMetric(BaseMetric):
                         f'{labels.shape} fit neither the windows '
                         f'{frames.shape} nor the {sample["num_frames"]} '
                         'frames of the video.')
-                labels = labels[frames]
+                # kept per frame, as the dataset gave them: not cut into
+                # windows and put together again
+                frame_labels, labels = labels, None
         return [
             self._clip_record(sample, frames[w], scores[w],
                               None if labels is None else labels[w],
-                              None if before is None else before[w])
+                              None if before is None else before[w],
+                              labels_from_sample=False,
+                              frame_labels=frame_labels)
             for w in range(frames.shape[0])
         ]
 
@@ -275,7 +281,8 @@ class VideoAnomalyMetric(BaseMetric):
         if len(records) < len(results):
             print_log(f'dropped {len(results) - len(records)} duplicate clip '
                       'records (same video and frame_indices)', 'current')
-        has_labels = {r['gt_labels'] is not None for r in records}
+        has_labels = {r['gt_labels'] is not None or
+                      r.get('frame_labels') is not None for r in records}
         if len(has_labels) > 1:
             raise ValueError('some clips have gt_labels and others do not; '
                              'label every test video or none.')
