@@ -47,10 +47,7 @@ model = dict(
     # normalises only the crops (no float copy of each whole video).
     data_preprocessor=dict(raw_predict_inputs=True),
     tubes=tubes,
-    encoder=dict(spatial=branch, temporal=branch, fusion=dict(dim=embed_dim)),
-    aggregator=dict(dim=embed_dim),
-    head=dict(in_dim=embed_dim, hidden_dim=embed_dim, out_dim=embed_dim),
-    prototype_loss=dict(dim=embed_dim),
+    encoder=dict(spatial=branch, temporal=branch),  # the rest follow out_dim
     scorers=dict(M=dict(type='MotionAttributeScorer', k=1)),
     fusion=dict(weights=dict(D=0.1, T=0.05, R=0.1, M=0.75)),
     postprocess=dict(type='TrailingMean', length=8))

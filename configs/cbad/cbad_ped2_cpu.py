@@ -12,10 +12,7 @@ in_channels = 1  # Ped2 frames are grey in 3 equal channels
 branch = dict(
     in_channels=in_channels, channels=(16, 32, 64), out_dim=embed_dim)
 model = dict(
-    encoder=dict(spatial=branch, temporal=branch, fusion=dict(dim=embed_dim)),
-    aggregator=dict(dim=embed_dim),
-    head=dict(in_dim=embed_dim, hidden_dim=embed_dim, out_dim=embed_dim),
-    prototype_loss=dict(dim=embed_dim))
+    encoder=dict(spatial=branch, temporal=branch))  # the rest follow out_dim
 
 train_pipeline = [
     dict(type='LoadClipFrames', to_gray=in_channels == 1),

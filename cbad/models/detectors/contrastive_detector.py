@@ -8,6 +8,7 @@ from mmengine.logging import MMLogger
 
 from cbad.registry import DETECTORS, MODELS
 from cbad.structures import ClipDataSample, build_clip_index
+from ..dims import with_dims
 from .base_detector import BaseAnomalyDetector
 from cbad.structures.window_stream import check_stream_geometry
 from .window_streams import ContrastiveStream
@@ -109,8 +110,12 @@ class ContrastiveDetector(BaseAnomalyDetector):
             raise ValueError("score_space must be 'embedding' or "
                              f"'projection', got {score_space!r}")
         self.encoder = MODELS.build(encoder)
-        self.aggregator = MODELS.build(aggregator)
-        self.head = MODELS.build(head)
+        # every width after the encoder is the encoder's unless the config
+        # gives one (cbad.models.dims)
+        dim = self.encoder.out_dim
+        self.aggregator = MODELS.build(with_dims(aggregator, dim=dim))
+        self.head = MODELS.build(
+            with_dims(head, in_dim=dim, hidden_dim=dim, out_dim=dim))
         self.view_augment = (
             MODELS.build(view_augment) if view_augment else None)
         self.speed_negative = (
@@ -121,8 +126,8 @@ class ContrastiveDetector(BaseAnomalyDetector):
                 f'speed_negative.clip_len={self.speed_negative.clip_len} '
                 f'must equal the detector clip_len={clip_len}.')
         self.instance_loss = MODELS.build(instance_loss)
-        self.prototype_loss = (
-            MODELS.build(prototype_loss) if prototype_loss else None)
+        self.prototype_loss = (MODELS.build(with_dims(prototype_loss, dim=dim))
+                               if prototype_loss else None)
         self.smoothness_loss = (
             MODELS.build(smoothness_loss) if smoothness_loss else None)
         scorers = scorers or dict(C=dict(type='CentreDistanceScorer'))

@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from cbad.registry import ENCODERS, MODELS
+from ..dims import with_dims
 
 
 def _build(part: Union[dict, nn.Module]) -> nn.Module:
@@ -45,7 +46,8 @@ class SpatioTemporalEncoder(nn.Module):
         super().__init__()
         self.spatial = _build(spatial)
         self.temporal = _build(temporal) if temporal is not None else None
-        self.fusion = _build(fusion)
+        # the fusion's width is the branches' unless its config says
+        self.fusion = _build(with_dims(fusion, dim=self.spatial.out_dim))
         uses_motion = getattr(self.fusion, 'uses_motion', True)
         if self.temporal is None and uses_motion:
             raise ValueError(

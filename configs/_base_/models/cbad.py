@@ -27,13 +27,11 @@ model = dict(
         type='SpatioTemporalEncoder',
         spatial=dict(type='SpatialConvBranch', **branch),
         temporal=dict(type='TemporalDiffBranch', **branch),
-        fusion=dict(type='GatedFusion', dim=embed_dim)),
-    aggregator=dict(type='TemporalAttentionAggregator', dim=embed_dim),
-    head=dict(
-        type='ProjectionHead',
-        in_dim=embed_dim,
-        hidden_dim=embed_dim,
-        out_dim=embed_dim),
+        fusion=dict(type='GatedFusion')),
+    # the fusion, aggregator, head and prototype widths are the branches'
+    # out_dim (cbad.models.dims): embed_dim is set here and nowhere else
+    aggregator=dict(type='TemporalAttentionAggregator'),
+    head=dict(type='ProjectionHead'),
     view_augment=dict(type='ClipViewAugment'),
     instance_loss=dict(
         type='InstanceContrastLoss',
@@ -43,7 +41,6 @@ model = dict(
     prototype_loss=dict(
         type='PrototypeTractionLoss',
         num_groups=num_groups,
-        dim=embed_dim,
         loss_weight=0.1),
     smoothness_loss=dict(type='TemporalSmoothnessLoss', loss_weight=0.1),
     scorers=dict(
