@@ -14,9 +14,10 @@ _base_ = [
 #     >= 40 px, flow over the whole frame;
 #   tubes: anchored at the window's last frame (causal), boxes following an
 #     IoU track, 1.25x the region, squared, resized to 32x32, cut from
-#     frames blanked outside the proposals' regions (the objects, not the
-#     scene: by a rule on the 2x validation signal written before its
-#     result, configs/cbad/README.md);
+#     frames blanked outside the proposals' regions grown by 4 grid pixels
+#     (the objects, not the scene; masking and its reach each by a rule on
+#     the 2x validation signal written before its result,
+#     configs/cbad/README.md);
 #   scores: the paper's D, T, R on tube embeddings plus M, a kNN over the
 #     tubes' motion attributes (speed, velocity, box size and centre); M
 #     weight 0.75 and D, T, R sharing the rest 2:1:2, and a causal 8-frame
@@ -35,6 +36,7 @@ tubes = dict(
     enlarge=1.25,
     crop_size=32,
     mask_background=True,
+    mask_dilate=4,  # regions grown by 4 grid pixels (fourth round)
     attributes=('speed_mean', 'speed_p90', 'abs_vx_mean', 'vy_mean',
                 'box_height', 'box_width', 'centre_y', 'centre_x'))
 embed_dim = 128
