@@ -23,7 +23,7 @@ from cbad.evaluation.thresholders import (MIN_THRESHOLD_FIT_VIDEOS,
                                           fitted_on_too_little)
 from cbad.registry import THRESHOLDERS
 from cbad.structures import (DEFAULT_CLIP_LEN, DEFAULT_STRIDE,
-                             clip_to_frame_scores)
+                             clip_to_frame_scores, window_evidence)
 
 #: How a frame's score is read from its windows when nothing says otherwise.
 DEFAULT_CLIP_TO_FRAME = 'mean'
@@ -79,15 +79,11 @@ def frame_scores_by_video(model, loader: Iterable,
             data = model.data_preprocessor(data, False)
             for sample in model.predict(**data):
                 indices, values, _ = clips[sample.video]
-                frames = np.asarray(sample.frame_indices)
-                scores = sample.pred_scores.numpy()
-                if frames.ndim == 2:  # a whole video: (S, T) windows
-                    indices.extend(frames)
-                    values.extend(np.broadcast_to(
-                        scores.reshape(len(frames), -1), frames.shape))
-                else:
-                    indices.append(frames)
-                    values.append(scores)
+                # one window (T,) or a whole video's (S, T)
+                windows, evidence = window_evidence(
+                    sample.frame_indices, sample.pred_scores.numpy())
+                indices.extend(windows)
+                values.extend(evidence)
                 clips[sample.video] = (indices, values, sample.num_frames)
     finally:
         model.train(was_training)

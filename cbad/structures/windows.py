@@ -134,6 +134,39 @@ def clip_to_frame_scores(frame_indices_list: Sequence,
     return sums / np.bincount(pair_frame, minlength=num_frames)
 
 
+def window_evidence(frame_indices, scores) -> tuple:
+    """The windows of one predicted sample and each frame's evidence in them.
+
+    A sample's ``frame_indices`` are one window (T,) or a whole video's
+    windows (S, T); its ``pred_scores`` give one score per window or one per
+    frame of each window. Both become (S, T) arrays here, a window's single
+    score repeated over its frames, ready for :func:`clip_to_frame_scores`.
+
+    Args:
+        frame_indices (array-like): (T,) or (S, T) frame ids.
+        scores (array-like): (S,), (S, T), (T,) or one number.
+
+    Returns:
+        tuple: ``(windows, evidence)``, int64 and float64 arrays of shape
+        (S, T).
+
+    Raises:
+        ValueError: If the scores fit neither one per window nor one per
+            frame of each window.
+    """
+    windows = np.atleast_2d(np.asarray(frame_indices, dtype=np.int64))
+    values = np.asarray(scores, dtype=np.float64)
+    if values.size not in (windows.shape[0], windows.size):
+        raise ValueError(
+            f'{values.size} scores fit neither the {windows.shape[0]} '
+            f'windows nor their {windows.size} frames.')
+    per_window = (values.size == windows.shape[0]
+                  and values.shape != windows.shape)
+    evidence = (np.repeat(values.reshape(-1, 1), windows.shape[1], axis=1)
+                if per_window else values.reshape(windows.shape))
+    return windows, evidence
+
+
 def window_starts(num_frames: int, clip_len: int, stride: int) -> np.ndarray:
     """First frame of every window of a video, as the clip index lays them.
 

@@ -6,7 +6,8 @@ import numpy as np
 import torch
 from mmengine.model import BaseModel
 
-from cbad.structures import ClipDataSample, clip_to_frame_scores
+from cbad.structures import (ClipDataSample, clip_to_frame_scores,
+                             window_evidence)
 from cbad.structures.window_stream import check_stream_geometry
 from .window_streams import ClipStream, score_windows
 
@@ -147,11 +148,8 @@ class BaseAnomalyDetector(BaseModel):
             return score_windows(self, frames, clip_len, stride, reduce,
                                  batch_size)
         sample = self.predict([frames])[0]
-        windows = np.asarray(sample.frame_indices)
-        scores = sample.pred_scores.numpy()
-        # (S,) one score per window, or (S, T) per-frame evidence
-        evidence = np.broadcast_to(
-            scores.reshape(len(windows), -1), windows.shape)
+        windows, evidence = window_evidence(sample.frame_indices,
+                                            sample.pred_scores.numpy())
         return clip_to_frame_scores(list(windows), list(evidence),
                                     frames.shape[1], reduce=reduce)
 
