@@ -66,7 +66,7 @@ def frame_scores_by_video(model, loader: Iterable,
     Args:
         model: A :class:`~cbad.models.BaseAnomalyDetector`.
         loader (Iterable): Batches as the config's dataloaders give them.
-        clip_to_frame (str): ``'mean'``, ``'max'`` or ``'center'``.
+        clip_to_frame (str): ``'mean'``, ``'max'``, ``'center'`` or ``'end'``.
 
     Returns:
         dict: ``{video: (num_frames,) float64 scores}``.

@@ -4,7 +4,7 @@ detector shares when it scores a live stream.
 A stream lays its windows exactly as :mod:`cbad.structures.windows` does
 (``clip_len`` frames every ``stride`` frames, plus the end-aligned window
 once the stream ends), folds each window's per-frame evidence into its
-frames with the ``'mean'`` or ``'max'`` clip -> frame rule, and emits a
+frames with the ``'mean'``, ``'max'`` or ``'end'`` clip -> frame rule, and emits a
 frame's score as soon as no window still to come can change it. What a
 window's evidence is belongs to the detector: a subclass stores what it
 needs of the frames (:meth:`_append`, :meth:`_drop`), scores a window
@@ -20,12 +20,12 @@ import torch
 from .windows import build_clip_index
 
 #: Clip -> frame rules a stream can apply frame by frame.
-STREAM_REDUCES = ('mean', 'max')
+STREAM_REDUCES = ('mean', 'max', 'end')
 
 
 def check_stream_geometry(clip_len: int, stride: int, reduce: str) -> None:
     """Refuse windows or a clip -> frame rule no stream can apply: a
-    ``reduce`` other than ``'mean'`` / ``'max'``, a stride outside 1 to
+    ``reduce`` other than ``'mean'`` / ``'max'`` / ``'end'``, a stride outside 1 to
     ``clip_len`` (frames no window covers)."""
     if reduce not in STREAM_REDUCES:
         raise ValueError(
@@ -52,7 +52,9 @@ class WindowStream:
     Args:
         clip_len (int): Frames per window.
         stride (int): Frames between window starts (1 to ``clip_len``).
-        reduce (str): ``'mean'`` or ``'max'``.
+        reduce (str): ``'mean'``, ``'max'`` or ``'end'`` (windows are folded
+            in the order they start, so the first that covers a frame is
+            the one ending soonest after it).
     """
 
     def __init__(self, clip_len: int, stride: int, reduce: str) -> None:
@@ -134,9 +136,9 @@ class WindowStream:
                 slot = self._acc.setdefault(start + offset, [0.0, 0])
                 if self.reduce == 'mean':
                     slot[0] += value
-                else:
+                elif self.reduce == 'max' or slot[1] == 0:
                     slot[0] = value if slot[1] == 0 else max(slot[0], value)
-                slot[1] += 1
+                slot[1] += 1  # 'end': the first window's value stays
         out = []
         while self._emitted < limit:
             value, count = self._acc.pop(self._emitted)

@@ -18,7 +18,7 @@ import numpy as np
 DEFAULT_CLIP_LEN = 16
 DEFAULT_STRIDE = 4
 #: How a frame's score is read from the windows covering it.
-CLIP_TO_FRAME_MODES = ('mean', 'max', 'center')
+CLIP_TO_FRAME_MODES = ('mean', 'max', 'center', 'end')
 
 
 def _format_frames(frames: np.ndarray, limit: int = 20) -> str:
@@ -43,7 +43,13 @@ def clip_to_frame_scores(frame_indices_list: Sequence,
     - ``'max'``: the largest evidence;
     - ``'center'``: the evidence of the window whose centre
       ``(frame_indices[0] + frame_indices[-1]) / 2`` is nearest to the frame;
-      windows tied for nearest are averaged (order independent).
+      windows tied for nearest are averaged (order independent);
+    - ``'end'``: the evidence of the window whose last frame
+      ``frame_indices[-1]`` is nearest to the frame (ties averaged), i.e.
+      of the window that ends soonest at or after it. For a detector that
+      scores each window's last frame (a future-frame predictor), a frame
+      gets its own score; frames before the first window's end get the
+      first window's. Causal: a frame's score is known once that window is.
 
     Args:
         frame_indices_list (Sequence[array-like]): One int array of 0-based
@@ -51,7 +57,7 @@ def clip_to_frame_scores(frame_indices_list: Sequence,
         scores_list (Sequence[array-like]): Matching per-frame evidence per
             clip, same lengths as ``frame_indices_list``.
         num_frames (int): Length of the video.
-        reduce (str): ``'mean'``, ``'max'`` or ``'center'``. Defaults to
+        reduce (str): One of :data:`CLIP_TO_FRAME_MODES`. Defaults to
             ``'mean'``.
 
     Returns:
@@ -123,8 +129,10 @@ def clip_to_frame_scores(frame_indices_list: Sequence,
         out = np.full(num_frames, -np.inf)
         np.maximum.at(out, pair_frame, pair_score)
         return out
-    if reduce == 'center':
-        centres = np.array([(f[0] + f[-1]) / 2.0 for f in frames_per_clip])
+    if reduce in ('center', 'end'):
+        centres = np.array([
+            (f[0] + f[-1]) / 2.0 if reduce == 'center' else float(f[-1])
+            for f in frames_per_clip])
         dist = np.abs(pair_frame - centres[pair_clip])
         nearest = np.full(num_frames, np.inf)
         np.minimum.at(nearest, pair_frame, dist)

@@ -15,11 +15,13 @@ train_pipeline = test_pipeline = [
     dict(type='PackClipInputs'),
 ]
 # Training clips every 4 frames; fitting and testing at stride 1, so every
-# frame from the 5th on is predicted exactly once.
+# frame from the 5th on is predicted exactly once and scored by that
+# prediction ('end', as in futurepred_ped2.py).
 train_dataloader = dict(batch_size=8, dataset=dict(
     clip_len=clip_len, pipeline=train_pipeline))
 fit_dataloader = test_dataloader = dict(
     dataset=dict(clip_len=clip_len, stride=1, pipeline=test_pipeline))
+test_evaluator = dict(clip_to_frame='end')
 
 optim_wrapper = dict(
     optimizer=dict(lr=1e-3), paramwise_cfg=_base_.paramwise_cfg)

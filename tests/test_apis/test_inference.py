@@ -77,7 +77,7 @@ def test_contrastive_stream_equals_offline(length, chunk, contrastive):
     assert lag <= 4 + 2 - 1 + chunk - 1 + 2
 
 
-@pytest.mark.parametrize('reduce', ['mean', 'max'])
+@pytest.mark.parametrize('reduce', ['mean', 'max', 'end'])
 @pytest.mark.parametrize('length', [23, 24, 2])
 def test_clip_detector_stream_equals_offline(reduce, length):
     torch.manual_seed(0)

@@ -19,6 +19,22 @@ def test_mean_max_center_on_overlapping_windows():
     np.testing.assert_allclose(centre, [1, 1, 1, 3, 5, 5])
 
 
+def test_end_gives_each_frame_the_window_ending_soonest_after_it():
+    # Ends 3 and 5: frames 0-3 lie in the first window, 4-5 only in the
+    # second; frames 2-3 are covered by both and take the first's evidence.
+    end = clip_to_frame_scores(FRAMES, SCORES, 6, reduce='end')
+    np.testing.assert_allclose(end, [1, 1, 1, 1, 5, 5])
+    # A predictor of each window's last frame at stride 1 (FFP): frame f
+    # from the 3rd on gets the window ending at f, the first two frames the
+    # first window's score; order free.
+    frames = [np.arange(s, s + 3) for s in range(4)]
+    scores = [np.full(3, 10.0 + s) for s in range(4)]
+    out = clip_to_frame_scores(frames, scores, 6, reduce='end')
+    np.testing.assert_allclose(out, [10, 10, 10, 11, 12, 13])
+    rev = clip_to_frame_scores(frames[::-1], scores[::-1], 6, 'end')
+    np.testing.assert_allclose(rev, out)
+
+
 def test_center_ties_are_averaged_and_order_free():
     # Windows [0..2] and [2..4] (centres 1 and 3): frame 2 is equidistant.
     frames = [np.arange(3), np.arange(2, 5)]

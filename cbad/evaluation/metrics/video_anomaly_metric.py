@@ -91,7 +91,8 @@ class VideoAnomalyMetric(BaseMetric):
     written, the metrics are logged and an ``OSError`` is raised.
 
     Args:
-        clip_to_frame (str): ``'mean'``, ``'max'`` or ``'center'``, see
+        clip_to_frame (str): ``'mean'``, ``'max'``, ``'center'`` or
+            ``'end'``, see
             :func:`~cbad.evaluation.functional.clip_to_frame_scores`.
             Defaults to ``'mean'``.
         segment_len (int): Window length of the segment metrics.
