@@ -8,7 +8,7 @@ from .labels import (load_label_file, load_mat_ranges, parse_ucsd_m,
 from .motion_intensity import (assign_motion_groups,
                                compute_motion_intensity)
 from .ped2 import UCSDPed2Dataset
-from .samplers import NeighbourClipSampler
+from .samplers import EpochSliceSampler, NeighbourClipSampler
 from .shanghaitech import ShanghaiTechDataset, load_shanghaitech_labels
 from .sources import FrameFolderSource, FrameSource, VideoFileSource
 from .synthetic import SyntheticDataset
@@ -25,5 +25,6 @@ __all__ = [
     'load_mat_ranges', 'ranges_to_labels', 'load_label_file',
     'LoadClipFrames', 'ResizeClip', 'PackClipInputs',
     'compute_motion_intensity', 'assign_motion_groups', 'NeighbourClipSampler',
+    'EpochSliceSampler',
     'TubeDataset', 'PackTubeInputs'
 ]

@@ -174,3 +174,31 @@ def test_dataloader_workers_draw_the_same_after_a_resume(persistent):
     assert resumed[2] == unbroken[2]
     # and the draws still change from epoch to epoch
     assert [d for _, d in unbroken[1]] != [d for _, d in unbroken[2]]
+
+
+def test_short_epochs_of_a_long_run_resume_exactly(tmp_path):
+    """Long runs train in short epochs (EpochSliceSampler, a checkpoint
+    every few minutes): a run resumed after its first short epoch ends
+    with the uninterrupted run's weights."""
+    tiny = osp.join(ROOT, 'tests', 'configs', 'convae_synthetic_tiny.py')
+    sliced = ['train_dataloader.sampler.type=EpochSliceSampler',
+              'train_dataloader.sampler.samples_per_epoch=12',
+              'train_dataloader.batch_size=4']
+
+    def run(work, name, *extra):
+        run_tool('train', tiny, '--work-dir', str(work), *extra,
+                 name=name)
+
+    whole, first, resumed = (tmp_path / n for n in ('whole', 'first',
+                                                    'resumed'))
+    run(whole, 'slice_whole', '--cfg-options', *sliced,
+        'train_cfg.max_epochs=3')
+    run(first, 'slice_first', '--cfg-options', *sliced,
+        'train_cfg.max_epochs=1')
+    torch.manual_seed(4321)
+    run(resumed, 'slice_resumed', '--resume', str(first / 'epoch_1.pth'),
+        '--cfg-options', *sliced, 'train_cfg.max_epochs=3')
+    assert_same_state(whole / 'epoch_3.pth', resumed / 'epoch_3.pth')
+    # 3 epochs of 12 clips in batches of 4: 9 steps, whatever the data size
+    meta = load_checkpoint_file(str(whole / 'epoch_3.pth'))['meta']
+    assert meta['iter'] == 9
