@@ -7,8 +7,7 @@ _base_ = [
 clip_len = 10  # Hasan et al.'s cuboid length
 channels = (128, 64, 32)  # the paper's (512, 256, 128) / 4 for 2 CPU cores
 model = dict(
-    encoder=dict(in_frames=clip_len, channels=channels),
-    decoder=dict(out_frames=clip_len, channels=channels))
+    encoder=dict(in_frames=clip_len, channels=channels))
 
 train_pipeline = [
     dict(type='LoadClipFrames', to_gray=True),

@@ -6,9 +6,7 @@ _base_ = ['./convae_ped2.py']
 # epoch's checkpoint kept so the learning curve shows where it stops
 # improving. Trained on Ped2 only (the paper pools four datasets). A GPU
 # recipe; on CPU a long, resumable run (`--resume`).
-channels = (512, 256, 128)
-model = dict(
-    encoder=dict(channels=channels), decoder=dict(channels=channels))
+model = dict(encoder=dict(channels=(512, 256, 128)))
 _pipeline = [
     dict(type='LoadClipFrames', to_gray=True),
     dict(type='ResizeClip', size=(227, 227)),

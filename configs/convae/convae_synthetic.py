@@ -7,8 +7,7 @@ _base_ = [
 clip_len = 10  # Hasan et al.'s cuboid length, as in convae_ped2.py
 channels = (64, 32, 16)
 model = dict(
-    encoder=dict(in_frames=clip_len, channels=channels),
-    decoder=dict(out_frames=clip_len, channels=channels))
+    encoder=dict(in_frames=clip_len, channels=channels))
 
 train_dataloader = dict(dataset=dict(clip_len=clip_len, stride=2))
 fit_dataloader = test_dataloader = dict(dataset=dict(clip_len=clip_len))

@@ -7,9 +7,7 @@ _base_ = [
 # ShanghaiTech configs are this recipe on their videos.
 channels = (24, 32, 64, 64)  # the paper's (96, 128, 256, 256) / 4 for CPU
 model = dict(
-    encoder=dict(channels=channels),
-    memory=dict(feat_dim=channels[-1]),
-    decoder=dict(channels=channels))
+    encoder=dict(channels=channels))
 
 train_pipeline = [
     dict(type='LoadClipFrames', to_gray=True),

@@ -6,11 +6,7 @@ _base_ = ['./memae_ped2.py']
 # GPU recipe; on CPU a long, resumable run (`--resume`), one checkpoint per
 # epoch (~234 steps), every one kept for the learning curve. The shrinkage
 # threshold stays cbad's 1/N (see the README for why not 0.0025).
-channels = (96, 128, 256, 256)
-model = dict(
-    encoder=dict(channels=channels),
-    memory=dict(feat_dim=channels[-1]),
-    decoder=dict(channels=channels))
+model = dict(encoder=dict(channels=(96, 128, 256, 256)))
 _pipeline = [
     dict(type='LoadClipFrames', to_gray=True),
     dict(type='ResizeClip', size=(256, 256)),

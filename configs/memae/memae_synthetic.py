@@ -10,8 +10,7 @@ channels = (16, 24, 32, 32)
 model = dict(
     encoder=dict(channels=channels),
     # fewer prototypes for a small scene (lambda stays 1/N)
-    memory=dict(num_slots=500, feat_dim=channels[-1]),
-    decoder=dict(channels=channels))
+    memory=dict(num_slots=500))
 
 train_pipeline = test_pipeline = [
     dict(type='LoadClipFrames', to_gray=True),

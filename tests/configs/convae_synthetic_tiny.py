@@ -3,7 +3,7 @@ _base_ = ['../../configs/convae/convae_synthetic.py']
 _scene = dict(num_videos=4, num_frames=40, height=48, width=64)
 channels = (8, 8, 4)
 model = dict(
-    encoder=dict(channels=channels), decoder=dict(channels=channels),
+    encoder=dict(channels=channels),
     scorer=dict(reduce='patch_max', patch_size=8))
 train_dataloader = dict(
     batch_size=8, dataset=dict(scene_kwargs=_scene, stride=4))

@@ -142,7 +142,9 @@ def test_windows_clips_and_segments_agree(configs, path):
             assert data['stride'] == stride, key
     encoder = model.get('encoder') or {}
     if 'in_frames' in encoder:  # Conv-AE: a clip's frames are channels
-        assert model['decoder']['out_frames'] == encoder['in_frames']
+        # the decoder's out_frames follow in_frames (ReconstructionDetector)
+        assert model['decoder'].get('out_frames', encoder['in_frames']) == \
+            encoder['in_frames']
         for key, data in clips.items():
             assert data['clip_len'] == encoder['in_frames'], key
     generator = model.get('generator') or {}
@@ -155,9 +157,14 @@ def test_windows_clips_and_segments_agree(configs, path):
 def test_widths_agree(configs, path):
     model = configs[path]['model']
     encoder = model.get('encoder') or {}
-    if 'memory' in model:  # MemAE
-        assert model['memory']['feat_dim'] == encoder['channels'][-1]
-        assert model['decoder']['channels'] == encoder['channels']
+    if 'channels' in encoder:  # MemAE, Conv-AE: the encoder sets them
+        # feat_dim and the decoder's channels follow it (cbad.models.dims):
+        # a config that gives one anyway must give the same
+        if 'memory' in model:
+            assert model['memory'].get(
+                'feat_dim', encoder['channels'][-1]) == encoder['channels'][-1]
+        assert tuple(model['decoder'].get('channels', encoder['channels'])
+                     ) == tuple(encoder['channels'])
     if 'spatial' in encoder:  # the contrastive detectors
         dim = encoder['spatial']['out_dim']
         temporal = encoder.get('temporal')

@@ -5,6 +5,7 @@ import torch
 
 from cbad.registry import DETECTORS, MODELS
 from cbad.structures import ClipDataSample
+from ..dims import with_dims
 from .reconstruction_detector import ReconstructionDetector
 
 
@@ -24,8 +25,8 @@ class MemAEDetector(ReconstructionDetector):
 
     Args:
         encoder (dict): ``ENCODERS`` config, e.g. ``MemAEEncoder``.
-        memory (dict): ``MemoryModule`` config; ``feat_dim`` must be the
-            encoder's output width.
+        memory (dict): ``MemoryModule`` config; ``feat_dim`` is the
+            encoder's output width where the config leaves it out.
         decoder (dict): ``HEADS`` config, called as
             ``decoder(z_hat, (T, H, W))``.
         loss (dict): Reconstruction loss config.
@@ -54,7 +55,8 @@ class MemAEDetector(ReconstructionDetector):
             loss=loss,
             scorer=scorer,
             **kwargs)
-        self.memory = MODELS.build(memory)
+        self.memory = MODELS.build(
+            with_dims(memory, feat_dim=self.encoder.channels[-1]))
         self.entropy_loss = (
             MODELS.build(entropy_loss) if entropy_loss else None)
 

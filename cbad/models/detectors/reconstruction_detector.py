@@ -5,6 +5,7 @@ import torch
 
 from cbad.registry import DETECTORS, MODELS
 from cbad.structures import ClipDataSample
+from ..dims import with_dims
 from .base_detector import BaseAnomalyDetector
 
 
@@ -19,6 +20,9 @@ class ReconstructionDetector(BaseAnomalyDetector):
     Args:
         encoder (dict): ``ENCODERS`` config.
         decoder (dict): ``HEADS`` config; called as ``decoder(code, out_size)``.
+            Its ``channels`` (and ``out_frames``) are the encoder's
+            ``channels`` (``in_frames``) where the config leaves them out,
+            so a config sets the widths once.
         loss (dict): ``LOSSES`` config, called as ``loss(pred, target)``.
         scorer (dict): ``SCORERS`` config mapping (pred, target) to (N, T).
         **kwargs: ``data_preprocessor``, ``thresholder``, ``init_cfg`` of
@@ -39,7 +43,11 @@ class ReconstructionDetector(BaseAnomalyDetector):
                  **kwargs) -> None:
         super().__init__(**kwargs)
         self.encoder = MODELS.build(encoder)
-        self.decoder = MODELS.build(decoder)
+        widths = {name: getattr(self.encoder, attr)
+                  for name, attr in (('channels', 'channels'),
+                                     ('out_frames', 'in_frames'))
+                  if hasattr(self.encoder, attr)}
+        self.decoder = MODELS.build(with_dims(decoder, **widths))
         self.loss_module = MODELS.build(loss)
         self.scorer = MODELS.build(scorer)
 

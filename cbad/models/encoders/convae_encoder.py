@@ -40,6 +40,7 @@ class ConvAEEncoder(nn.Module):
         if len(channels) != 3:
             raise ValueError(f'channels needs 3 widths, got {channels}')
         self.in_frames = in_frames
+        self.channels = tuple(channels)
         c1, c2, c3 = channels
         common = dict(norm_cfg=norm_cfg, act_cfg=act_cfg)
         self.layers = nn.Sequential(
