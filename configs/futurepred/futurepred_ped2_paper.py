@@ -7,8 +7,12 @@ _base_ = ['./futurepred_ped2.py']
 # resumable run. Short epochs (EpochSliceSampler) give a checkpoint, and a
 # point of the learning curve, every 2,000 steps; `--resume` continues a
 # stopped run exactly. The Lucas-Kanade flow stands in for FlowNet.
+# The authors' layout: ReLU after each up-convolution; an unnormalised
+# discriminator with reflection padding.
 model = dict(
-    generator=dict(base_channels=64), discriminator=dict(base_channels=128))
+    generator=dict(base_channels=64, up_act=True),
+    discriminator=dict(base_channels=128, norm_cfg=None,
+                       padding_mode='reflect'))
 _pipeline = [
     dict(type='LoadClipFrames', to_gray=True),
     dict(type='ResizeClip', size=(256, 256)),

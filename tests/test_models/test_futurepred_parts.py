@@ -38,6 +38,35 @@ def test_patch_discriminator_scores_patches():
     assert out.shape == (3, 1, 6, 10)
 
 
+def test_the_authors_layout_options_keep_the_parameters():
+    """FFP's code: ReLU after each up-convolution, an unnormalised
+    discriminator with reflection padding. Both options add no parameter,
+    so a checkpoint of either layout loads into the other."""
+    torch.manual_seed(0)
+    plain = UNetPredictor(in_frames=2, base_channels=4, num_stages=3)
+    relu = UNetPredictor(in_frames=2, base_channels=4, num_stages=3,
+                         up_act=True)
+    relu.load_state_dict(plain.state_dict())  # same keys and shapes
+    x = torch.randn(1, 1, 2, 16, 20)
+    assert not torch.allclose(plain(x), relu(x))
+    # the up-convolutions' outputs are what the option clips
+    seen = []
+    hook = relu.up[0].register_forward_pre_hook(
+        lambda module, args: seen.append(args[0]))
+    relu(x)
+    hook.remove()
+    width = relu.upsample[0].out_channels  # first half: up-conv output
+    assert seen[0][:, :width].min() >= 0
+    zeros = PatchDiscriminator(base_channels=4, norm_cfg=None)
+    reflect = PatchDiscriminator(base_channels=4, norm_cfg=None,
+                                 padding_mode='reflect')
+    reflect.load_state_dict(zeros.state_dict())
+    frame = torch.randn(2, 1, 32, 32)
+    assert reflect(frame).shape == zeros(frame).shape
+    assert not torch.allclose(reflect(frame), zeros(frame))
+    assert not any('bn' in k or 'norm' in k for k in zeros.state_dict())
+
+
 def test_intensity_loss_is_mean_squared_error():
     pred, target = torch.zeros(1, 1, 2, 2), torch.tensor(
         [[[[1., 2.], [0., 1.]]]])

@@ -26,7 +26,10 @@ class PatchDiscriminator(nn.Module):
         num_layers (int): Stride-2 layers. Defaults to 3.
         max_channels (int): Width cap. Defaults to 512.
         norm_cfg (dict, optional): Normalisation after every layer but the
-            first and the last. Defaults to ``dict(type='BN')``.
+            first and the last. Defaults to ``dict(type='BN')`` (FFP's code:
+            None).
+        padding_mode (str): Padding of the 4x4 convolutions: ``'zeros'``
+            or ``'reflect'`` (FFP's code). Defaults to ``'zeros'``.
 
     Shape:
         - x: (N, C, H, W) frame.
@@ -38,7 +41,8 @@ class PatchDiscriminator(nn.Module):
                  base_channels: int = 64,
                  num_layers: int = 3,
                  max_channels: int = 512,
-                 norm_cfg: Optional[dict] = dict(type='BN')) -> None:
+                 norm_cfg: Optional[dict] = dict(type='BN'),
+                 padding_mode: str = 'zeros') -> None:
         super().__init__()
         act_cfg = dict(type='LeakyReLU', negative_slope=0.2)
         layers = []
@@ -50,10 +54,12 @@ class PatchDiscriminator(nn.Module):
                     c_prev, width, 4,
                     stride=2 if i < num_layers else 1,
                     padding=1,
+                    padding_mode=padding_mode,
                     norm_cfg=norm_cfg if i > 0 else None,
                     act_cfg=act_cfg))
             c_prev = width
-        layers.append(nn.Conv2d(c_prev, 1, 4, stride=1, padding=1))
+        layers.append(nn.Conv2d(c_prev, 1, 4, stride=1, padding=1,
+                                padding_mode=padding_mode))
         self.layers = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

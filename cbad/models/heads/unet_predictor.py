@@ -3,7 +3,7 @@ from typing import List, Optional
 
 import torch
 import torch.nn.functional as F
-from mmcv.cnn import ConvModule
+from mmcv.cnn import ConvModule, build_activation_layer
 from torch import nn
 
 from cbad.registry import HEADS
@@ -34,6 +34,9 @@ class UNetPredictor(nn.Module):
             uses none. Defaults to None.
         act_cfg (dict): Activation. Defaults to ``dict(type='ReLU')``.
         out_tanh (bool): End with ``tanh``. Defaults to True.
+        up_act (bool): Apply the activation after each transposed
+            convolution too, as the FFP authors' code does. Defaults to
+            False (the layout cbad's CPU recipes were trained with).
 
     Shape:
         - x: (N, C, T_in, H, W) past frames, ``T_in == in_frames``.
@@ -47,7 +50,8 @@ class UNetPredictor(nn.Module):
                  num_stages: int = 4,
                  norm_cfg: Optional[dict] = None,
                  act_cfg: dict = dict(type='ReLU'),
-                 out_tanh: bool = True) -> None:
+                 out_tanh: bool = True,
+                 up_act: bool = False) -> None:
         super().__init__()
         if in_frames < 1 or num_stages < 1:
             raise ValueError(f'in_frames and num_stages must be >= 1, got '
@@ -55,6 +59,8 @@ class UNetPredictor(nn.Module):
         self.in_frames = in_frames
         self.in_channels = in_channels
         self.out_tanh = out_tanh
+        # parameter-free, so checkpoints fit both layouts
+        self.up_act = build_activation_layer(act_cfg) if up_act else None
         common = dict(norm_cfg=norm_cfg, act_cfg=act_cfg)
         widths = [base_channels * 2**i for i in range(num_stages)]
 
@@ -96,6 +102,8 @@ class UNetPredictor(nn.Module):
         for upsample, stage, skip in zip(self.upsample, self.up,
                                          reversed(skips[:-1])):
             x = upsample(x)
+            if self.up_act is not None:
+                x = self.up_act(x)
             if x.shape[-2:] != skip.shape[-2:]:
                 x = F.interpolate(x, size=skip.shape[-2:], mode='bilinear',
                                   align_corners=False)
