@@ -95,7 +95,8 @@ def test_main_writes_curve_files_and_reuses_finished_steps(
     out_dir = tmp_path / 'curve'
     config = osp.join(tool.ROOT, 'configs', 'convae', 'convae_ped2.py')
     tool.main([config, str(work_dir), '--out-dir', str(out_dir),
-               '--epochs', '1', '2', '3', '7'])  # 7 was not kept: skipped
+               '--epochs', '1', '2', '3', '7',  # 7 was not kept: skipped
+               '--target', '92.4'])
     assert calls == ['tools/fit.py', 'tools/test.py',
                      'tools/analysis/pseudo_anomaly_auc.py'] * 3
     result = json.loads((out_dir / 'curve.json').read_text())

@@ -190,8 +190,10 @@ def summarise(rows: Sequence[Dict]) -> List[Dict]:
     return out
 
 
-def plot(rows: Sequence[Dict], chosen: int, title: str, path: str) -> None:
-    """AUCs and the signal against steps; the chosen epoch marked."""
+def plot(rows: Sequence[Dict], chosen: int, title: str, path: str,
+         target: Optional[float] = None) -> None:
+    """AUCs and the signal against steps; the chosen epoch marked, and a
+    per-video-normalised ``target`` (in %) as a line if given."""
     summary = summarise(rows)
     fig, ax = plt.subplots(figsize=(7, 4.2))
     styles = dict(auc_micro=('raw micro AUC', 'C0'),
@@ -211,6 +213,9 @@ def plot(rows: Sequence[Dict], chosen: int, title: str, path: str) -> None:
     pick = next(s for s in summary if s['epoch'] == chosen)
     ax.axvline(pick['steps'], color='0.4', ls=':',
                label=f'chosen by the signal: epoch {chosen}')
+    if target is not None:
+        ax.axhline(target, color='C1', ls=':', lw=1,
+                   label=f'goal, per-video-normalised: {target:g}')
     ax.set_xlabel('training steps')
     ax.set_ylabel('AUC (%)')
     runs = len({r['run'] for r in rows})
@@ -241,6 +246,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--out-dir', required=True,
                         help='per-checkpoint outputs, curve.json/csv/png')
     parser.add_argument('--title', help='plot title (default: config name)')
+    parser.add_argument('--target', type=float,
+                        help='draw this per-video-normalised AUC (in %%) as '
+                        'the goal line, e.g. 92.4')
     add_debug_argument(parser)
     return parser.parse_args(argv)
 
@@ -284,7 +292,8 @@ def main(argv=None) -> None:
         writer.writeheader()
         writer.writerows(rows)
     title = args.title or osp.splitext(osp.basename(args.config))[0]
-    plot(rows, chosen, title, osp.join(args.out_dir, 'curve.png'))
+    plot(rows, chosen, title, osp.join(args.out_dir, 'curve.png'),
+         args.target)
     print(f'chosen by {args.signal}: epoch {chosen}; wrote '
           f'{osp.join(args.out_dir, "curve.json")}, curve.csv, curve.png')
 
