@@ -28,9 +28,9 @@ def test_info_is_merged_with_its_collection():
     assert info['Paper']['Title'].startswith('Learning Temporal Regularity')
     # collection metadata and protocol, model metadata on top
     assert 'ConvAEEncoder' in info['Metadata']['Architecture']
-    assert info['Metadata']['Epochs'] == 25
+    assert info['Metadata']['Epochs'] == 10
     assert info['Protocol']['clip_to_frame'] == 'mean'
-    assert info['Results'][0]['Metrics']['AUC micro raw'] == 63.8
+    assert info['Results'][0]['Metrics']['AUC micro raw'] == 64.6
 
 
 def test_get_model_loads_published_weights_only(monkeypatch):
@@ -49,9 +49,11 @@ def test_get_model_loads_published_weights_only(monkeypatch):
     assert all(p.device.type == 'cpu' for p in model.parameters())
     state = real_load(get_model_info('convae_ped2')['Weights'],
                       weights_only=True)['state_dict']
-    # the zoo file predates the threshold_fit record (which stays unknown)
-    assert set(model.state_dict()) - set(state) == set(
+    # a zoo file older than the threshold_fit record lacks only that record
+    # (which then stays unknown); convae_ped2's file (2026-12-02) has it
+    assert set(model.state_dict()) - set(state) <= set(
         model.threshold_fit_buffers)
+    assert set(model.threshold_fit_buffers) <= set(state)
     assert set(state) <= set(model.state_dict())
     for key, value in state.items():
         torch.testing.assert_close(model.state_dict()[key], value)
