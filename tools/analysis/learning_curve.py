@@ -214,14 +214,16 @@ def plot(rows: Sequence[Dict], chosen: int, title: str, path: str,
     ax.axvline(pick['steps'], color='0.4', ls=':',
                label=f'chosen by the signal: epoch {chosen}')
     if target is not None:
-        ax.axhline(target, color='C1', ls=':', lw=1,
+        ax.axhline(target, color='C1', ls=':', lw=1.5,
                    label=f'goal, per-video-normalised: {target:g}')
+        bottom, top = ax.get_ylim()
+        ax.set_ylim(bottom, max(top, target + 1))
     ax.set_xlabel('training steps')
     ax.set_ylabel('AUC (%)')
     runs = len({r['run'] for r in rows})
     ax.set_title(f'{title} ({runs} run{"s" if runs > 1 else ""})')
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc='lower right')
+    ax.legend(fontsize=8, loc='best')
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
