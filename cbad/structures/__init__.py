@@ -7,7 +7,8 @@ from .windows import (CLIP_TO_FRAME_MODES, DEFAULT_CLIP_LEN, DEFAULT_STRIDE,
 
 __all__ = [
     'ClipDataSample', 'Tube', 'build_tubes', 'crop_tube', 'window_starts',
-    'window_frames', 'window_evidence', 'build_clip_index', 'clip_to_frame_scores',
+    'window_frames', 'window_evidence', 'build_clip_index',
+    'clip_to_frame_scores',
     'CLIP_TO_FRAME_MODES', 'DEFAULT_CLIP_LEN', 'DEFAULT_STRIDE',
     'TUBE_ANCHORS', 'TUBE_BOX_MODES', 'TUBE_BOUNDARIES'
 ]

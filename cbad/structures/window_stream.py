@@ -4,8 +4,8 @@ detector shares when it scores a live stream.
 A stream lays its windows exactly as :mod:`cbad.structures.windows` does
 (``clip_len`` frames every ``stride`` frames, plus the end-aligned window
 once the stream ends), folds each window's per-frame evidence into its
-frames with the ``'mean'``, ``'max'`` or ``'end'`` clip -> frame rule, and emits a
-frame's score as soon as no window still to come can change it. What a
+frames with the ``'mean'``, ``'max'`` or ``'end'`` clip -> frame rule, and
+emits a frame's score as soon as no window still to come can change it. What a
 window's evidence is belongs to the detector: a subclass stores what it
 needs of the frames (:meth:`_append`, :meth:`_drop`), scores a window
 (:meth:`_window`; ``None`` while it waits for later windows, as the
@@ -25,8 +25,8 @@ STREAM_REDUCES = ('mean', 'max', 'end')
 
 def check_stream_geometry(clip_len: int, stride: int, reduce: str) -> None:
     """Refuse windows or a clip -> frame rule no stream can apply: a
-    ``reduce`` other than ``'mean'`` / ``'max'`` / ``'end'``, a stride outside 1 to
-    ``clip_len`` (frames no window covers)."""
+    ``reduce`` other than ``'mean'`` / ``'max'`` / ``'end'``, a stride
+    outside 1 to ``clip_len`` (frames no window covers)."""
     if reduce not in STREAM_REDUCES:
         raise ValueError(
             f'streaming supports clip_to_frame in {STREAM_REDUCES}, the '

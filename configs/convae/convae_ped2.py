@@ -20,5 +20,6 @@ train_dataloader = dict(batch_size=16, dataset=dict(_clips, stride=2))
 fit_dataloader = test_dataloader = dict(dataset=_clips)
 
 optim_wrapper = dict(optimizer=dict(lr=1e-3))  # Adam; AdaGrad 1e-2 in paper
-# 10 epochs: the budget the label-free signal chose among 5-50 (docs/benchmarks.md)
+# 10 epochs: the budget the label-free signal chose among 5-50
+# (docs/benchmarks.md)
 train_cfg = dict(max_epochs=10)

@@ -28,5 +28,6 @@ test_evaluator = dict(clip_to_frame='end')
 
 optim_wrapper = dict(
     optimizer=dict(lr=2e-4), paramwise_cfg=_base_.paramwise_cfg)
-# 30 epochs: the budget the label-free signal chose among 2-30 (docs/benchmarks.md)
+# 30 epochs: the budget the label-free signal chose among 2-30
+# (docs/benchmarks.md)
 train_cfg = dict(max_epochs=30)

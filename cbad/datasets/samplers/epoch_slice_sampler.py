@@ -1,4 +1,5 @@
-"""Sampler whose epochs are fixed-size slices of one endless shuffled stream."""
+"""Sampler whose epochs are fixed-size slices of one endless shuffled
+stream."""
 from typing import Iterator, List, Optional, Sized
 
 import numpy as np
