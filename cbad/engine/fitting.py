@@ -24,6 +24,7 @@ from cbad.evaluation.thresholders import (MIN_THRESHOLD_FIT_VIDEOS,
 from cbad.registry import THRESHOLDERS
 from cbad.structures import (DEFAULT_CLIP_LEN, DEFAULT_STRIDE,
                              clip_to_frame_scores, window_evidence)
+from cbad.utils.modes import eval_mode
 
 #: How a frame's score is read from its windows when nothing says otherwise.
 DEFAULT_CLIP_TO_FRAME = 'mean'
@@ -37,18 +38,14 @@ def fitting_features(model, loader: Iterable) -> List:
     Raises:
         ValueError: If the loader yields nothing.
     """
-    was_training = model.training
-    model.eval()
     out = []
-    try:
+    with eval_mode(model):
         for data in loader:
             data = model.data_preprocessor(data, False)
             inputs = data['inputs']
             samples = data.get('data_samples') or [None] * len(inputs)
             for frames, sample in zip(inputs, samples):
                 out.append(model.fitting_features(frames, sample))
-    finally:
-        model.train(was_training)
     if not out:
         raise ValueError('the fitting loader yielded no videos or clips; '
                          'check fit_train_dataloader / fit_dataloader and '
@@ -71,10 +68,8 @@ def frame_scores_by_video(model, loader: Iterable,
     Returns:
         dict: ``{video: (num_frames,) float64 scores}``.
     """
-    was_training = model.training
-    model.eval()
     clips = defaultdict(lambda: ([], [], 0))
-    try:
+    with eval_mode(model):
         for data in loader:
             data = model.data_preprocessor(data, False)
             for sample in model.predict(**data):
@@ -85,8 +80,6 @@ def frame_scores_by_video(model, loader: Iterable,
                 indices.extend(windows)
                 values.extend(evidence)
                 clips[sample.video] = (indices, values, sample.num_frames)
-    finally:
-        model.train(was_training)
     return {
         video: clip_to_frame_scores(indices, values, num_frames,
                                     reduce=clip_to_frame)

@@ -136,9 +136,12 @@ class WindowStream:
                 slot = self._acc.setdefault(start + offset, [0.0, 0])
                 if self.reduce == 'mean':
                     slot[0] += value
-                elif self.reduce == 'max' or slot[1] == 0:
-                    slot[0] = value if slot[1] == 0 else max(slot[0], value)
-                slot[1] += 1  # 'end': the first window's value stays
+                elif slot[1] == 0:
+                    slot[0] = value
+                elif self.reduce == 'max':
+                    slot[0] = max(slot[0], value)
+                # 'end': the first (earliest-starting) window's value stays
+                slot[1] += 1
         out = []
         while self._emitted < limit:
             value, count = self._acc.pop(self._emitted)

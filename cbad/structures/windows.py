@@ -130,13 +130,14 @@ def clip_to_frame_scores(frame_indices_list: Sequence,
         np.maximum.at(out, pair_frame, pair_score)
         return out
     if reduce in ('center', 'end'):
-        centres = np.array([
+        # each window's anchor: its centre or its last frame
+        anchors = np.array([
             (f[0] + f[-1]) / 2.0 if reduce == 'center' else float(f[-1])
             for f in frames_per_clip])
-        dist = np.abs(pair_frame - centres[pair_clip])
+        dist = np.abs(pair_frame - anchors[pair_clip])
         nearest = np.full(num_frames, np.inf)
         np.minimum.at(nearest, pair_frame, dist)
-        keep = dist == nearest[pair_frame]  # centres are exact half-integers
+        keep = dist == nearest[pair_frame]  # anchors: exact (half-)integers
         pair_frame, pair_score = pair_frame[keep], pair_score[keep]
     sums = np.bincount(pair_frame, weights=pair_score, minlength=num_frames)
     return sums / np.bincount(pair_frame, minlength=num_frames)

@@ -39,6 +39,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cbad.structures import build_clip_index
+from cbad.utils.modes import eval_mode
 
 __all__ = ['response_maps', 'overlay_heatmap']
 
@@ -219,16 +220,11 @@ def response_maps(model: nn.Module, frames: torch.Tensor) -> np.ndarray:
             'response_maps expects one normalised video (C, L, H, W), as '
             "the detector's data_preprocessor makes it (its ['inputs'][0]); "
             f'found {found}.')
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            # the tube model takes its frames as its preprocessor gives
-            # them (uint8 with raw_predict_inputs); the others read floats
-            maps = rule(model, frames if kind == 'tube_boxes' else
-                        frames.float())  # L x h x w
-    finally:
-        model.train(was_training)
+    with eval_mode(model), torch.no_grad():
+        # the tube model takes its frames as its preprocessor gives them
+        # (uint8 with raw_predict_inputs); the others read floats
+        maps = rule(model, frames if kind == 'tube_boxes' else
+                    frames.float())  # L x h x w
     maps = F.interpolate(maps[:, None], size=tuple(frames.shape[-2:]),
                          mode='bilinear', align_corners=False)[:, 0]
     maps = maps.clamp(min=0).cpu().numpy().astype(np.float32)  # L x H x W

@@ -168,10 +168,8 @@ def evaluate_checkpoint(config: str, checkpoint: str, out_dir: str,
 def choose_epoch(rows: Sequence[Dict]) -> int:
     """The epoch with the highest mean signal over the runs that reached
     it (the earlier of equals): the label-free choice of budget."""
-    epochs = sorted({row['epoch'] for row in rows})
-    means = [np.mean([r['signal'] for r in rows if r['epoch'] == e])
-             for e in epochs]
-    return epochs[int(np.argmax(means))]
+    summary = summarise(rows)  # sorted by epoch: argmax takes the earlier
+    return summary[int(np.argmax([s['signal'] for s in summary]))]['epoch']
 
 
 def summarise(rows: Sequence[Dict]) -> List[Dict]:
@@ -190,20 +188,22 @@ def summarise(rows: Sequence[Dict]) -> List[Dict]:
     return out
 
 
-def plot(rows: Sequence[Dict], chosen: int, title: str, path: str,
-         target: Optional[float] = None) -> None:
-    """AUCs and the signal against steps; the chosen epoch marked, and a
-    per-video-normalised ``target`` (in %) as a line if given."""
-    summary = summarise(rows)
+def plot(rows: Sequence[Dict], summary: Sequence[Dict], chosen: int,
+         title: str, path: str, target: Optional[float] = None) -> None:
+    """AUCs and the signal against steps (``summary``: per-epoch means of
+    ``rows``, each run drawn faintly when there are several); the chosen
+    epoch marked, and a per-video-normalised ``target`` (in %) as a line if
+    given."""
+    runs = sorted({r['run'] for r in rows})
     fig, ax = plt.subplots(figsize=(7, 4.2))
     styles = dict(auc_micro=('raw micro AUC', 'C0'),
                   auc_micro_vidnorm=('per-video-normalised AUC', 'C1'),
                   signal=('label-free signal (validation)', 'C2'))
     for key, (label, color) in styles.items():
-        for run in sorted({r['run'] for r in rows}):
+        for run in runs if len(runs) > 1 else []:
             points = sorted((r['steps'], r[key]) for r in rows
                             if r['run'] == run and r.get(key) is not None)
-            if len(points) > 1 and len({r['run'] for r in rows}) > 1:
+            if len(points) > 1:
                 x, y = np.asarray(points).T
                 ax.plot(x, 100 * y, color=color, alpha=0.25, lw=1)
         x = [s['steps'] for s in summary if key in s]
@@ -220,8 +220,7 @@ def plot(rows: Sequence[Dict], chosen: int, title: str, path: str,
         ax.set_ylim(bottom, max(top, target + 1))
     ax.set_xlabel('training steps')
     ax.set_ylabel('AUC (%)')
-    runs = len({r['run'] for r in rows})
-    ax.set_title(f'{title} ({runs} run{"s" if runs > 1 else ""})')
+    ax.set_title(f'{title} ({len(runs)} run{"s" if len(runs) > 1 else ""})')
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc='best')
     fig.tight_layout()
@@ -282,9 +281,9 @@ def main(argv=None) -> None:
                 if k in row), flush=True)
     if not rows:
         raise UserInputError('none of --epochs is kept in any work dir.')
-    chosen = choose_epoch(rows)
+    summary, chosen = summarise(rows), choose_epoch(rows)
     result = dict(config=args.config, signal=args.signal, seed=args.seed,
-                  chosen_epoch=chosen, rows=rows, summary=summarise(rows))
+                  chosen_epoch=chosen, rows=rows, summary=summary)
     os.makedirs(args.out_dir, exist_ok=True)
     with open(osp.join(args.out_dir, 'curve.json'), 'w') as f:
         json.dump(result, f, indent=1)
@@ -294,7 +293,7 @@ def main(argv=None) -> None:
         writer.writeheader()
         writer.writerows(rows)
     title = args.title or osp.splitext(osp.basename(args.config))[0]
-    plot(rows, chosen, title, osp.join(args.out_dir, 'curve.png'),
+    plot(rows, summary, chosen, title, osp.join(args.out_dir, 'curve.png'),
          args.target)
     print(f'chosen by {args.signal}: epoch {chosen}; wrote '
           f'{osp.join(args.out_dir, "curve.json")}, curve.csv, curve.png')
