@@ -1,0 +1,50 @@
+"""An inference copy of a module with each BatchNorm folded into its conv.
+
+In eval mode a BatchNorm after a convolution is an affine map per channel,
+so it can be folded into the convolution's weights and bias
+(``mmcv.cnn.fuse_conv_bn``): the same outputs up to float rounding, one
+layer fewer to run. Folding changes the module's structure (the norms
+become ``nn.Identity``), so it is done on a copy and the trained module,
+its state dict and its checkpoints are never touched.
+
+The copy is rebuilt whenever any parameter or buffer of the source changes
+(an optimiser step, ``load_state_dict``, a manual ``copy_``): every such
+change bumps the tensor's version counter, and the copy is keyed by the
+identities and versions of all of them. A stale copy can therefore not
+score with old weights.
+"""
+import copy
+from typing import Optional, Tuple
+
+import torch
+from mmcv.cnn import fuse_conv_bn
+from torch import nn
+
+
+def _state_key(module: nn.Module) -> Tuple:
+    return tuple((id(t), t._version, t.device, t.dtype)
+                 for t in (*module.parameters(), *module.buffers()))
+
+
+class FusedInferenceCopy:
+    """A cache of one conv-BN-folded copy, for no-grad eval use.
+
+    Not an ``nn.Module`` on purpose: kept as a plain attribute it stays out
+    of the owner's state dict, ``.to()`` and ``.train()``; :meth:`get`
+    rebuilds the copy when the module changed (another module, new weights,
+    device or dtype).
+    """
+
+    def __init__(self) -> None:
+        self._copy: Optional[nn.Module] = None
+        self._key: Optional[Tuple] = None
+
+    def get(self, module: nn.Module) -> nn.Module:
+        """The folded copy of ``module`` as it is now (eval mode);
+        ``module`` itself is left unchanged."""
+        key = (id(module), ) + _state_key(module)
+        if self._copy is None or key != self._key:
+            with torch.no_grad():
+                folded = fuse_conv_bn(copy.deepcopy(module).eval())
+            self._copy, self._key = folded, key
+        return self._copy
