@@ -68,3 +68,17 @@ def test_cache_follows_the_module_it_is_given():
     x = torch.randn(1, 1, 5, 5)
     with torch.no_grad():
         torch.testing.assert_close(cache.get(b)(x), b(x))
+
+
+def test_folded_copy_sees_writes_through_data():
+    """``.data`` writes skip the version counter; the sums still see them."""
+    model = _trained_detector()
+    clips = torch.randn(2, 1, 4, 12, 16)
+    with torch.no_grad():
+        before = model.embed_clips(clips)
+        for p in model.encoder.parameters():
+            p.data.mul_(0.5)
+        after = model.embed_clips(clips)
+        expected = model.aggregator(model.encoder(clips))
+    assert not torch.allclose(before, after)
+    torch.testing.assert_close(after, expected, rtol=1e-4, atol=1e-5)

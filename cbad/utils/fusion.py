@@ -7,11 +7,12 @@ layer fewer to run. Folding changes the module's structure (the norms
 become ``nn.Identity``), so it is done on a copy and the trained module,
 its state dict and its checkpoints are never touched.
 
-The copy is rebuilt whenever any parameter or buffer of the source changes
-(an optimiser step, ``load_state_dict``, a manual ``copy_``): every such
-change bumps the tensor's version counter, and the copy is keyed by the
-identities and versions of all of them. A stale copy can therefore not
-score with old weights.
+The copy is rebuilt whenever any parameter or buffer of the source changes:
+it is keyed by each tensor's identity, storage, version counter (bumped by
+an optimiser step, ``load_state_dict`` or a manual ``copy_``), device,
+dtype and sum (which also sees writes through ``.data``, which bypass the
+version counter). The module is held while cached, so no identity is
+reused. A stale copy can therefore not score with old weights.
 """
 import copy
 from typing import Optional, Tuple
@@ -22,8 +23,12 @@ from torch import nn
 
 
 def _state_key(module: nn.Module) -> Tuple:
-    return tuple((id(t), t._version, t.device, t.dtype)
-                 for t in (*module.parameters(), *module.buffers()))
+    tensors = (*module.parameters(), *module.buffers())
+    with torch.no_grad():
+        sums = (torch.stack([t.detach().double().sum() for t in tensors])
+                .tolist() if tensors else [])
+    return tuple((id(t), t.data_ptr(), t._version, t.device, t.dtype, total)
+                 for t, total in zip(tensors, sums))
 
 
 class FusedInferenceCopy:
@@ -36,6 +41,7 @@ class FusedInferenceCopy:
     """
 
     def __init__(self) -> None:
+        self._module: Optional[nn.Module] = None
         self._copy: Optional[nn.Module] = None
         self._key: Optional[Tuple] = None
 
@@ -46,5 +52,5 @@ class FusedInferenceCopy:
         if self._copy is None or key != self._key:
             with torch.no_grad():
                 folded = fuse_conv_bn(copy.deepcopy(module).eval())
-            self._copy, self._key = folded, key
+            self._module, self._copy, self._key = module, folded, key
         return self._copy
