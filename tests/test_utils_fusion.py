@@ -71,7 +71,7 @@ def test_cache_follows_the_module_it_is_given():
 
 
 def test_folded_copy_sees_writes_through_data():
-    """``.data`` writes skip the version counter; the sums still see them."""
+    """``.data`` writes skip the version counter; the norms still see them."""
     model = _trained_detector()
     clips = torch.randn(2, 1, 4, 12, 16)
     with torch.no_grad():

@@ -10,8 +10,8 @@ its state dict and its checkpoints are never touched.
 The copy is rebuilt whenever any parameter or buffer of the source changes:
 it is keyed by each tensor's identity, storage, version counter (bumped by
 an optimiser step, ``load_state_dict`` or a manual ``copy_``), device,
-dtype and sum (which also sees writes through ``.data``, which bypass the
-version counter). The module is held while cached, so no identity is
+dtype, and each floating-point tensor's norm (which also sees writes
+through ``.data``, which bypass the version counter). The module is held while cached, so no identity is
 reused. A stale copy can therefore not score with old weights.
 """
 import copy
@@ -23,12 +23,16 @@ from torch import nn
 
 
 def _state_key(module: nn.Module) -> Tuple:
+    """Identity, storage, version, device and dtype of every tensor, and the
+    norm of every floating-point one (one ``_foreach_norm`` call: this runs
+    on every scoring call, a chunk of frames when streaming)."""
     tensors = (*module.parameters(), *module.buffers())
+    floats = [t.detach() for t in tensors if t.is_floating_point()]
     with torch.no_grad():
-        sums = (torch.stack([t.detach().double().sum() for t in tensors])
-                .tolist() if tensors else [])
-    return tuple((id(t), t.data_ptr(), t._version, t.device, t.dtype, total)
-                 for t, total in zip(tensors, sums))
+        norms = (torch.stack(torch._foreach_norm(floats)).tolist()
+                 if floats else [])
+    return tuple((id(t), t.data_ptr(), t._version, t.device, t.dtype)
+                 for t in tensors) + tuple(norms)
 
 
 class FusedInferenceCopy:
