@@ -7,7 +7,7 @@ import numpy as np
 from cbad.registry import PROPOSALS
 from .background import build_background
 from .frame_proposals import FrameProposals
-from .optical_flow import FARNEBACK_PARAMS, OpticalFlow, flow_magnitude
+from .optical_flow import OpticalFlow, flow_magnitude
 
 #: How the background difference and the flow are combined into foreground.
 COMBINE_MODES = ('or', 'and', 'background', 'flow')
@@ -39,6 +39,9 @@ class BackgroundMotionProposer:
         flow (str): Flow method, see :data:`~.optical_flow.FLOW_METHODS`.
             Defaults to ``'farneback'``.
         scale (float): Grid scale for background and flow. Defaults to 0.5.
+        flow_params (dict, optional): Farneback parameters overriding
+            :data:`~.optical_flow.FARNEBACK_PARAMS` (``flow='farneback'``
+            only). Defaults to None.
         flow_threshold (float): Speed in input pixels/frame above which a
             pixel moves. Defaults to 1.0.
         combine (str): One of :data:`COMBINE_MODES`. ``'or'`` also finds
@@ -77,7 +80,8 @@ class BackgroundMotionProposer:
                  min_area: float = 40,
                  max_proposals: Optional[int] = None,
                  flow_where: str = 'frame',
-                 flow_margin: int = 8) -> None:
+                 flow_margin: int = 8,
+                 flow_params: Optional[dict] = None) -> None:
         if combine not in COMBINE_MODES:
             raise ValueError(f'Unknown combine mode {combine!r}; expected '
                              f'one of {", ".join(COMBINE_MODES)}.')
@@ -100,7 +104,7 @@ class BackgroundMotionProposer:
         self.background_name = background
         self.background = build_background(background,
                                            **(background_cfg or {}))
-        self.flow = OpticalFlow(flow, scale)
+        self.flow = OpticalFlow(flow, scale, flow_params)
         self.scale = self.flow.scale
         self.flow_threshold = float(flow_threshold)
         self.combine = combine
@@ -159,8 +163,8 @@ class BackgroundMotionProposer:
         ``flow_margin``; overlapping ones joined), zero elsewhere."""
         flow = np.zeros(small.shape + (2, ), np.float32)
         min_side = max(16, pyramid_min_side(
-            small.shape, FARNEBACK_PARAMS['levels'],
-            FARNEBACK_PARAMS['pyr_scale']))
+            small.shape, self.flow.flow_params['levels'],
+            self.flow.flow_params['pyr_scale']))
         rects = foreground_rectangles(changed, self.flow_margin, min_side)
         for x0, y0, x1, y1 in rects:
             flow[y0:y1, x0:x1] = self.flow(previous[y0:y1, x0:x1],

@@ -62,6 +62,10 @@ class OpticalFlow:
         scale (float): Frames are resized by this factor (area
             interpolation) before the flow is computed; 0.5 quarters the
             cost. Defaults to 0.5.
+        flow_params (dict, optional): Overrides of :data:`FARNEBACK_PARAMS`
+            (e.g. ``dict(iterations=1)``: on Ped2's half-size grid about
+            half the cost of the default 3, flow within ~2% on moving
+            pixels); only with ``method='farneback'``. Defaults to None.
 
     The returned flow lies on the reduced grid but is expressed in pixels per
     frame **of the input frame** (divided by ``scale``), so thresholds and
@@ -73,10 +77,21 @@ class OpticalFlow:
           ``[..., 0]`` is the horizontal, ``[..., 1]`` the vertical component.
     """
 
-    def __init__(self, method: str = 'farneback', scale: float = 0.5) -> None:
+    def __init__(self,
+                 method: str = 'farneback',
+                 scale: float = 0.5,
+                 flow_params: Optional[dict] = None) -> None:
         if method not in FLOW_METHODS:
             raise ValueError(f'Unknown flow method {method!r}; expected one '
                              f'of {", ".join(FLOW_METHODS)}.')
+        if flow_params and method != 'farneback':
+            raise ValueError('flow_params override Farneback parameters; '
+                             f'they do nothing with method={method!r}.')
+        unknown = sorted(set(flow_params or {}) - set(FARNEBACK_PARAMS))
+        if unknown:
+            raise ValueError(f'Unknown Farneback parameter(s) {unknown}; '
+                             f'expected some of {sorted(FARNEBACK_PARAMS)}.')
+        self.flow_params = dict(FARNEBACK_PARAMS, **(flow_params or {}))
         if not 0 < scale <= 1:
             raise ValueError(f'flow scale must be in (0, 1], got {scale}.')
         self.method = method
@@ -110,7 +125,7 @@ class OpticalFlow:
                     _DIS_PRESETS[self.method])
             flow = self._dis.calc(prev_small, next_small, None)
         else:
-            flow = dense_flow(prev_small, next_small)
+            flow = dense_flow(prev_small, next_small, self.flow_params)
         return flow / self.scale if self.scale != 1 else flow
 
 

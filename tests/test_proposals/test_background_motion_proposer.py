@@ -171,6 +171,26 @@ def test_flow_is_in_input_pixels_at_any_scale(method):
         assert np.median(region[..., 1]) == pytest.approx(0, abs=0.3)
 
 
+@pytest.mark.parametrize('iterations', [1, 2])
+def test_farneback_params_reach_the_flow(iterations):
+    frames, truth = _scene(squares=((10, 40, 4, 0), ))
+    x0, y0, _, y1 = truth[11][0]
+    x1 = truth[10][0][2]
+    default = OpticalFlow('farneback', 0.5)
+    cheaper = OpticalFlow('farneback', 0.5, dict(iterations=iterations))
+    assert cheaper.flow_params['iterations'] == iterations
+    assert cheaper.flow_params['winsize'] == default.flow_params['winsize']
+    small = [cheaper.resize(f) for f in frames[10:12]]
+    field, reference = cheaper(*small), default(*small)
+    assert not np.array_equal(field, reference)  # the override is used
+    region = field[int(y0 * 0.5):int(y1 * 0.5), int(x0 * 0.5):int(x1 * 0.5)]
+    assert np.median(region[..., 0]) == pytest.approx(4, abs=0.6)
+    # ... and reaches the proposer's flow
+    proposer = BackgroundMotionProposer(
+        flow_params=dict(iterations=iterations))
+    assert proposer.flow.flow_params['iterations'] == iterations
+
+
 def test_bad_input_is_refused_clearly():
     proposer = BackgroundMotionProposer()
     with pytest.raises(ValueError, match='uint8 grey frame'):
@@ -180,6 +200,10 @@ def test_bad_input_is_refused_clearly():
         proposer.step(np.zeros((64, 64), np.uint8))
     with pytest.raises(ValueError, match='Unknown flow method'):
         BackgroundMotionProposer(flow='lucas')
+    with pytest.raises(ValueError, match='Unknown Farneback parameter'):
+        BackgroundMotionProposer(flow_params=dict(iteration=1))
+    with pytest.raises(ValueError, match='do nothing with'):
+        OpticalFlow('dis_fast', flow_params=dict(iterations=1))
     with pytest.raises(ValueError, match='Unknown combine mode'):
         BackgroundMotionProposer(combine='xor')
     with pytest.raises(ValueError, match='Unknown background model'):
