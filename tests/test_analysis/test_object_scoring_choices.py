@@ -44,3 +44,20 @@ def test_unknown_protocol_is_refused():
     normal, edited = trailing_tail()
     with pytest.raises(ValueError, match='protocol must be one of'):
         tool.pseudo_auc(normal, edited, 'frames')
+
+
+def test_learned_ratios_are_normalised_d_t_r_shares():
+    assert tool.parse_ratio('2:1:2') == pytest.approx(
+        dict(D=0.4, T=0.2, R=0.4))
+    assert tool.parse_ratio('2:1:0') == pytest.approx(
+        dict(D=2 / 3, T=1 / 3, R=0.0))
+    assert tool.parse_ratio(tool.LEARNED_RATIO) == pytest.approx(
+        dict(D=0.4, T=0.2, R=0.4))  # the default is the full model's
+
+
+@pytest.mark.parametrize('bad', ['2:1', '0:0:0', '1:-1:2', 'a:b:c'])
+def test_bad_learned_ratios_are_refused(bad):
+    with pytest.raises(ValueError, match='D:T:R'):
+        tool.parse_ratio(bad)
+    with pytest.raises(SystemExit):
+        tool.parse_args(['config.py', 'ckpt.pth', '--learned-ratios', bad])

@@ -66,6 +66,8 @@ ATTRIBUTE_SETS = {
 }
 #: Candidate weights of ``M``; the learned terms share the rest 2:1:2.
 M_WEIGHTS = (1.0, 0.75, 0.5)
+#: The learned terms' default shares D:T:R (the paper's full model, M6).
+LEARNED_RATIO = '2:1:2'
 #: Candidate causal trailing-mean lengths (1: none).
 TRAILING = (1, 4, 8, 16)
 #: How the pseudo-anomaly AUC counts frames, see :func:`pseudo_auc`.
@@ -137,17 +139,32 @@ def pseudo_auc(normal: Sequence[np.ndarray],
     return float(roc_auc(scores, labels))
 
 
+def parse_ratio(text: str) -> Dict[str, float]:
+    """``'D:T:R'`` shares of the learned terms (e.g. ``'2:1:0'``, the
+    paper's M4) -> weights summing to 1."""
+    try:
+        parts = [float(v) for v in text.split(':')]
+    except ValueError:
+        parts = []
+    if len(parts) != 3 or min(parts) < 0 or sum(parts) <= 0:
+        raise ValueError(f'A learned ratio is D:T:R, three non-negative '
+                         f'numbers not all zero (e.g. 2:1:2), got {text!r}.')
+    return {name: v / sum(parts) for name, v in zip('DTR', parts)}
+
+
 def evaluate(model, cache: Dict, attributes: Sequence[str], m_weight: float,
              trailing: int, k: int = 5,
-             protocol: str = 'edited-frames') -> Dict:
+             protocol: str = 'edited-frames',
+             learned_ratio: str = LEARNED_RATIO) -> Dict:
     """Refit ``M`` (``k`` neighbours) and the fusion from the cache, score
     every split; the pseudo-anomaly AUCs under ``protocol`` (see
-    :func:`pseudo_auc`)."""
+    :func:`pseudo_auc`). The learned terms share ``1 - m_weight`` as
+    ``learned_ratio`` (D:T:R) says."""
     columns = [ATTRIBUTE_NAMES.index(a) for a in attributes]
     m = SCORERS.build(dict(type='MotionAttributeScorer', k=k))
     m.fit(np.concatenate([r['attributes'][:, columns]
                           for r in cache['train']]))
-    learned = dict(D=0.4, T=0.2, R=0.4)
+    learned = parse_ratio(learned_ratio)
     weights = dict(M=m_weight, **{k: v * (1 - m_weight)
                                   for k, v in learned.items()})
     fusion = SCORERS.build(dict(type='WeightedScoreFusion', weights=weights))
@@ -173,7 +190,8 @@ def evaluate(model, cache: Dict, attributes: Sequence[str], m_weight: float,
 
     normal = [scores(r) for r in cache['val']]
     result = dict(attributes=list(attributes), m_weight=m_weight,
-                  trailing=trailing, k=k, protocol=protocol, pseudo={})
+                  trailing=trailing, k=k, protocol=protocol,
+                  learned_ratio=learned_ratio, pseudo={})
     for kind in cache['pseudo_kinds']:
         edited = [(scores(r), r['labels']) for r in cache['pseudo']
                   if r['kind'] == kind]
@@ -222,6 +240,14 @@ def build_cache(model, cfg: Config, kinds: Sequence[str], seed: int,
     return cache
 
 
+def _ratio_argument(text: str) -> str:
+    try:
+        parse_ratio(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config')
@@ -247,6 +273,12 @@ def parse_args(argv=None) -> argparse.Namespace:
                         f'{TRAILING}; 1: none)')
     parser.add_argument('--k', type=int, nargs='+', default=[5],
                         help="M's neighbours to try (default 5)")
+    parser.add_argument(
+        '--learned-ratios', nargs='+', default=[LEARNED_RATIO],
+        type=_ratio_argument,
+        help='D:T:R shares of the learned terms to try (default '
+        f'{LEARNED_RATIO}, the full model; the paper\'s M3 / M4 / M5 are '
+        '1:0:0 / 2:1:0 / 1:0:1)')
     parser.add_argument('--attribute-sets', nargs='+',
                         default=list(ATTRIBUTE_SETS), choices=ATTRIBUTE_SETS,
                         help='attribute sets of M to try (default: all)')
@@ -288,25 +320,25 @@ def run(args: argparse.Namespace) -> List[Dict]:
     cache = build_cache(model, cfg, args.kinds, args.seed, args.repeats,
                         args.options)
     grid = list(itertools.product(args.attribute_sets, args.m_weights,
-                                  args.trailing, args.k))
+                                  args.trailing, args.k, args.learned_ratios))
     rows = [evaluate(model, cache, ATTRIBUTE_SETS[a], w, n, k,
-                     args.protocol) for a, w, n, k in grid]
-    for row, (name, _, _, _) in zip(rows, grid):
+                     args.protocol, r) for a, w, n, k, r in grid]
+    for row, (name, _, _, _, _) in zip(rows, grid):
         row['attribute_set'] = name
     rows.sort(key=lambda r: -signal(r, args.select))
     kinds = list(rows[0]['pseudo'])
-    print(f'{"attributes":<12}{"w_M":>5}{"trail":>6}{"k":>4} ' +
+    print(f'{"attributes":<12}{"w_M":>5}{"trail":>6}{"k":>4}{"D:T:R":>8} ' +
           ' '.join(f'{k[:14]:>14}' for k in kinds) +
           f'{"test raw":>10}{"vidnorm":>9}')
     for row in rows:
         print(f'{row["attribute_set"]:<12}{row["m_weight"]:>5.2f}'
-              f'{row["trailing"]:>6}{row["k"]:>4} ' +
+              f'{row["trailing"]:>6}{row["k"]:>4}{row["learned_ratio"]:>8} ' +
               ' '.join(f'{row["pseudo"][k]:>14.4f}' for k in kinds) +
               f'{row["test_auc_micro"]:>10.4f}'
               f'{row["test_auc_micro_vidnorm"]:>9.4f}')
     print(f'selected by {args.select}: {rows[0]["attribute_set"]}, '
           f'w_M={rows[0]["m_weight"]}, trailing={rows[0]["trailing"]}, '
-          f'k={rows[0]["k"]}')
+          f'k={rows[0]["k"]}, D:T:R={rows[0]["learned_ratio"]}')
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(dict(select=args.select, options=args.options,
