@@ -64,7 +64,8 @@ ATTRIBUTE_SETS = {
                   'box_height', 'box_width', 'centre_y', 'centre_x'),
     'all': tuple(ATTRIBUTE_NAMES),
 }
-#: Candidate weights of ``M``; the learned terms share the rest 2:1:2.
+#: Candidate weights of ``M``; the learned terms share the rest as
+#: ``--learned-ratios`` says (default :data:`LEARNED_RATIO`).
 M_WEIGHTS = (1.0, 0.75, 0.5)
 #: The learned terms' default shares D:T:R (the paper's full model, M6).
 LEARNED_RATIO = '2:1:2'
