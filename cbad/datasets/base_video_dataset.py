@@ -13,7 +13,7 @@ from cbad.registry import TRANSFORMS
 from cbad.utils.errors import (CorruptDataError, DataNotFoundError,
                                UserInputError)
 from cbad.utils.random_state import reseed_worker_for_epoch
-from cbad.structures import build_clip_index
+from cbad.structures import build_clip_index, window_starts
 from .motion_intensity import attach_motion_groups, check_motion_groups_cfg
 from .sources import FrameFolderSource, FrameSource, VideoFileSource
 from .sources.base import check_link
@@ -84,6 +84,14 @@ class BaseVideoDataset(BaseDataset):
             corrupt frame fails before any training or scoring, with every
             bad file named (about 0.5 ms per frame). Otherwise a corrupt
             frame fails when it is first read. Defaults to False.
+        frame_steps (Sequence[int]): Temporal augmentation of the training
+            clips (Hasan et al.'s frame skips): for each step ``s`` the
+            video also gives clips of ``clip_len`` frames taken every ``s``
+            frames (``start, start + s, ...``), starts every ``stride``
+            frames plus one aligned to the end, as for ``s = 1``; a video
+            shorter than a step's span gives none for that step. Only for
+            ``split='train'`` with ``sample_unit='clip'`` (scoring needs
+            every frame once). Defaults to ``(1,)``.
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
     """
 
@@ -108,6 +116,7 @@ class BaseVideoDataset(BaseDataset):
                  sample_unit: str = 'clip',
                  check_frame_numbers: bool = True,
                  check_frames: bool = False,
+                 frame_steps: Sequence[int] = (1, ),
                  **kwargs) -> None:
         if split not in SPLITS:
             raise ValueError(
@@ -123,6 +132,21 @@ class BaseVideoDataset(BaseDataset):
                              f'{sample_unit!r}.')
         if max_videos is not None and max_videos < 1:
             raise ValueError(f'max_videos must be >= 1, got {max_videos}.')
+        frame_steps = tuple(frame_steps)
+        if not frame_steps or any(
+                not isinstance(v, int) or isinstance(v, bool) or v < 1
+                for v in frame_steps) or len(set(frame_steps)) != len(
+                    frame_steps):
+            raise ValueError('frame_steps must be distinct positive ints, '
+                             f'got {frame_steps!r}.')
+        if frame_steps != (1, ) and (split != 'train'
+                                     or sample_unit != 'clip'):
+            raise ValueError(
+                f'frame_steps={frame_steps!r} augments training clips only '
+                f"(split='train', sample_unit='clip'), got split={split!r}, "
+                f'sample_unit={sample_unit!r}: scoring needs every frame '
+                'once, at its own time.')
+        self.frame_steps = frame_steps
         self.split = split
         self.clip_len = clip_len
         self.stride = stride
@@ -224,13 +248,16 @@ class BaseVideoDataset(BaseDataset):
             if self.sample_unit == 'video':
                 windows = [np.arange(length)]
             else:
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter('always')
-                    windows = build_clip_index(length, self.clip_len,
-                                               self.stride)
-                for warning in caught:
-                    warnings.warn(f'Video {name!r}: {warning.message}',
-                                  UserWarning)
+                windows = []
+                if 1 in self.frame_steps:
+                    with warnings.catch_warnings(record=True) as caught:
+                        warnings.simplefilter('always')
+                        windows = build_clip_index(length, self.clip_len,
+                                                   self.stride)
+                    for warning in caught:
+                        warnings.warn(f'Video {name!r}: {warning.message}',
+                                      UserWarning)
+                windows += self._skipped_windows(length)
             for ids in windows:
                 info = dict(
                     video=name,
@@ -251,6 +278,7 @@ class BaseVideoDataset(BaseDataset):
             num_videos=len(segments),
             num_clips=len(data_list),
             sample_unit=self.sample_unit,
+            frame_steps=self.frame_steps,
             **self.extra_metainfo)
         if self.motion_groups is not None and self.split == 'train':
             self._metainfo.update(
@@ -340,6 +368,19 @@ class BaseVideoDataset(BaseDataset):
         # so a resumed run's workers draw what an unbroken run's would.
         reseed_worker_for_epoch()
         return super().prepare_data(idx)
+
+    def _skipped_windows(self, length: int) -> List[np.ndarray]:
+        """Clips of the frame steps other than 1 of a video of ``length``
+        frames (``frame_steps``), step by step in the order given."""
+        windows = []
+        offsets = np.arange(self.clip_len, dtype=np.int64)
+        for step in self.frame_steps:
+            span = (self.clip_len - 1) * step + 1
+            if step == 1 or length < span:
+                continue
+            windows += [start + step * offsets
+                        for start in window_starts(length, span, self.stride)]
+        return windows
 
     # ------------------------------------------------------------ accessors
     @force_full_init

@@ -196,3 +196,57 @@ def test_serialize_data_still_works(toy_root):
     ds = ToyDataset(data_root=root, split='train', clip_len=4,
                     pipeline=PIPELINE, serialize_data=True)
     assert ds[0]['inputs'].shape[1] == 4
+
+
+def test_frame_steps_add_skipped_clips_to_training(toy_root):
+    root = toy_root([20] * 2)
+    kw = dict(data_root=root, split='train', clip_len=4, stride=4,
+              val_ratio=0)
+    plain = ToyDataset(**kw)
+    steps = ToyDataset(frame_steps=(1, 2, 3), **kw)
+    ids = [tuple(info['frame_indices'].tolist()) for info in steps.data_list
+           if info['video'] == 'v00']
+    # step 1: the plain clips, first and unchanged
+    plain_ids = [tuple(info['frame_indices'].tolist())
+                 for info in plain.data_list if info['video'] == 'v00']
+    assert ids[:len(plain_ids)] == plain_ids
+    # step 2 (span 7): starts 0, 4, 8, 12 and 13 (end-aligned)
+    assert ids[len(plain_ids):len(plain_ids) + 5] == [
+        (0, 2, 4, 6), (4, 6, 8, 10), (8, 10, 12, 14), (12, 14, 16, 18),
+        (13, 15, 17, 19)]
+    # step 3 (span 10): starts 0, 4, 8 and 10
+    assert ids[len(plain_ids) + 5:] == [
+        (0, 3, 6, 9), (4, 7, 10, 13), (8, 11, 14, 17), (10, 13, 16, 19)]
+    assert steps.metainfo['frame_steps'] == (1, 2, 3)
+    assert len(steps) == 2 * len(ids)
+    # a step alone leaves out the consecutive clips
+    only_two = ToyDataset(frame_steps=(2, ), **kw)
+    assert all((np.diff(info['frame_indices']) == 2).all()
+               for info in only_two.data_list)
+
+
+def test_frame_steps_skip_videos_shorter_than_the_span(toy_root, fakes):
+    root = toy_root([6, 20])
+    steps = ToyDataset(data_root=root, split='train', clip_len=4, stride=4,
+                       val_ratio=0, frame_steps=(1, 2), pipeline=PIPELINE)
+    short = [info['frame_indices'].tolist() for info in steps.data_list
+             if info['video'] == 'v00']
+    assert short == [[0, 1, 2, 3], [2, 3, 4, 5]]  # span 7 > 6 frames
+    # a skipped clip loads the frames it names: the last is 13, 15, 17, 19
+    clip = steps[len(steps) - 1]['inputs'][0]  # (T, H, W), one channel
+    assert [fakes.frame_id(f.numpy()) for f in clip] == [13, 15, 17, 19]
+
+
+@pytest.mark.parametrize('kw, match', [
+    (dict(frame_steps=()), 'distinct positive ints'),
+    (dict(frame_steps=(1, 1)), 'distinct positive ints'),
+    (dict(frame_steps=(0, )), 'distinct positive ints'),
+    (dict(frame_steps=(1.5, )), 'distinct positive ints'),
+    (dict(frame_steps=(1, 2), split='test'), 'training clips only'),
+    (dict(frame_steps=(1, 2), sample_unit='video'), 'training clips only'),
+])
+def test_frame_steps_bad_arguments(toy_root, kw, match):
+    root = toy_root([20] * 2)
+    kw = dict(dict(data_root=root, split='train', clip_len=4, stride=4), **kw)
+    with pytest.raises(ValueError, match=match):
+        ToyDataset(pipeline=PIPELINE, **kw)
