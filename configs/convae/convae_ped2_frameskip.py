@@ -5,4 +5,4 @@ _base_ = ['./convae_ped2.py']
 # consecutive frames as before. Whether it replaces `convae_ped2.py` is
 # decided by the rule in docs/benchmarks.md (Conv-AE frame skips).
 train_dataloader = dict(dataset=dict(frame_steps=(1, 2, 3)))
-train_cfg = dict(max_epochs=6)
+train_cfg = dict(max_epochs=4)
