@@ -10,8 +10,9 @@ _base_ = [
 # Every choice was made without test labels (configs/cbad/README.md says
 # which signal chose what):
 #   proposals: Farneback flow (over DIS, by the sped-up validation signal;
-#     1 iteration over 2 / 3, ninth round), background AND motion (drops the background model's ghosts), regions
-#     >= 40 px, flow over the whole frame;
+#     1 iteration over 2 / 3, ninth round), background AND motion (drops
+#     the background model's ghosts), regions >= 40 px, flow over the
+#     whole frame;
 #   tubes: anchored at the window's last frame (causal), boxes following an
 #     IoU track, 1.25x the region, squared, resized to 24x24, cut from
 #     frames blanked outside the proposals' regions grown by 4 grid pixels
