@@ -133,10 +133,11 @@ class BaseVideoDataset(BaseDataset):
         if max_videos is not None and max_videos < 1:
             raise ValueError(f'max_videos must be >= 1, got {max_videos}.')
         frame_steps = tuple(frame_steps)
-        if not frame_steps or any(
-                not isinstance(v, int) or isinstance(v, bool) or v < 1
-                for v in frame_steps) or len(set(frame_steps)) != len(
-                    frame_steps):
+        positive_ints = all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 1
+            for v in frame_steps)
+        if not positive_ints or len(set(frame_steps)) != len(frame_steps) \
+                or not frame_steps:
             raise ValueError('frame_steps must be distinct positive ints, '
                              f'got {frame_steps!r}.')
         if frame_steps != (1, ) and (split != 'train'
