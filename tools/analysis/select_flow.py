@@ -11,6 +11,15 @@ faster (every object moves faster): no anomaly label is read. With
 ``--test-auc`` the labelled test split's AUC is printed beside it, for the
 record, never for choosing.
 
+With ``--match-threshold`` it instead calibrates each flow's motion threshold
+on the training videos alone: among the pixels the background model marks as
+changed, the config's proposer (its flow, flow parameters and
+``flow_threshold``) calls a share "moving"; each flow method's threshold is
+the speed above which the same share of its own changed pixels lies. A flow
+that smooths speeds down (DIS at a coarse finest scale) then keeps the same
+foreground area as the reference instead of losing small, slow objects to a
+threshold set for another method. Prints the thresholds; reads no label.
+
 Example::
 
     CBAD_DATA_ROOT=../shared/datasets python tools/analysis/select_flow.py \
@@ -34,7 +43,7 @@ from cbad.evaluation.functional import roc_auc  # noqa: E402
 from cbad.proposals import (ATTRIBUTE_NAMES, COMBINE_MODES,  # noqa: E402
                             FLOW_METHODS, BackgroundMotionProposer,
                             motion_attributes)
-from cbad.registry import DATASETS, register_all_modules  # noqa: E402
+from cbad.registry import DATASETS, PROPOSALS, register_all_modules  # noqa: E402
 from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 
 COLUMNS = [ATTRIBUTE_NAMES.index(n) for n in (
@@ -55,6 +64,10 @@ def parse_args():
     parser.add_argument('--k', type=int, default=5)
     parser.add_argument('--test-auc', action='store_true',
                         help='also print the test AUC (for the record only)')
+    parser.add_argument('--match-threshold', action='store_true',
+                        help="print each flow's threshold that keeps the "
+                        "config's share of moving changed pixels on the "
+                        'training videos (see above), then stop')
     add_debug_argument(parser)
     return parser.parse_args()
 
@@ -76,6 +89,45 @@ def region_rows(frames, **proposer):
     return [motion_attributes(p)[:, COLUMNS] for p in found]
 
 
+def changed_speeds(frames, proposer):
+    """Flow speeds (input pixels/frame) at the pixels the proposer's
+    background model marks as changed, over one video (first frame, which
+    has no flow, left out)."""
+    proposer.reset()
+    previous, speeds = None, []
+    for grey in frames:
+        small = proposer.flow.resize(grey)
+        changed = proposer.background.apply(small)
+        if previous is not None:
+            flow = proposer.flow(previous, small)
+            speeds.append(np.hypot(flow[..., 0], flow[..., 1])[changed])
+        previous = small
+    return np.concatenate(speeds) if speeds else np.zeros(0, np.float32)
+
+
+def match_thresholds(proposer_cfg, train, flows):
+    """Per flow method, the threshold keeping the reference proposer's share
+    of moving changed pixels on ``train`` (see the module docstring)."""
+    reference = PROPOSALS.build(dict(proposer_cfg))
+    speeds = np.concatenate([changed_speeds(v, reference) for v in tqdm(
+        train, desc='reference', leave=False)])
+    share = float((speeds > reference.flow_threshold).mean())
+    print(f'reference: {reference.flow.method} '
+          f'{reference.flow.flow_params if reference.flow.method == "farneback" else ""} '
+          f'threshold {reference.flow_threshold}: {100 * share:.1f}% of '
+          f'{speeds.size} changed training pixels move')
+    print(f'{"flow":<15}{"threshold":>10}')
+    for flow in flows:
+        cfg = dict(proposer_cfg, flow=flow)
+        if flow != 'farneback':
+            cfg['flow_params'] = None
+        proposer = PROPOSALS.build(cfg)
+        speeds = np.concatenate([changed_speeds(v, proposer) for v in tqdm(
+            train, desc=flow, leave=False)])
+        print(f'{flow:<15}{np.quantile(speeds, 1 - share):>10.3f}',
+              flush=True)
+
+
 def frame_scores(per_frame, index, mean, std, k):
     scores = np.zeros(len(per_frame))
     for t, rows in enumerate(per_frame):
@@ -91,6 +143,8 @@ def main():
     cfg = Config.fromfile(args.config)
     cv2.setNumThreads(1)
     train = [f for f, _ in grey_videos(cfg.fit_train_dataloader.dataset)]
+    if args.match_threshold:
+        return match_thresholds(cfg.model.tubes.proposer, train, args.flows)
     val = [f for f, _ in grey_videos(cfg.fit_dataloader.dataset)]
     test = (list(grey_videos(cfg.test_dataloader.dataset))
             if args.test_auc else [])
