@@ -45,6 +45,7 @@ from cbad.proposals import (ATTRIBUTE_NAMES, COMBINE_MODES,  # noqa: E402
                             motion_attributes)
 from cbad.registry import DATASETS, PROPOSALS, register_all_modules  # noqa: E402
 from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
+from cbad.utils.errors import UserInputError  # noqa: E402
 
 COLUMNS = [ATTRIBUTE_NAMES.index(n) for n in (
     'speed_mean', 'speed_p90', 'abs_vx_mean', 'vy_mean', 'box_height',
@@ -107,25 +108,29 @@ def changed_speeds(frames, proposer):
 
 def match_thresholds(proposer_cfg, train, flows):
     """Per flow method, the threshold keeping the reference proposer's share
-    of moving changed pixels on ``train`` (see the module docstring)."""
+    of moving changed pixels on ``train`` (see the module docstring).
+
+    Returns:
+        tuple: (the reference proposer, the share of its changed pixels
+        that move, the number of changed pixels, ``{flow: threshold}``).
+    """
     reference = PROPOSALS.build(dict(proposer_cfg))
     speeds = np.concatenate([changed_speeds(v, reference) for v in tqdm(
         train, desc='reference', leave=False)])
+    if speeds.size == 0:
+        raise UserInputError('The background model marks no pixel of the '
+                             'training videos as changed: nothing to match.')
     share = float((speeds > reference.flow_threshold).mean())
-    print(f'reference: {reference.flow.method} '
-          f'{reference.flow.flow_params if reference.flow.method == "farneback" else ""} '
-          f'threshold {reference.flow_threshold}: {100 * share:.1f}% of '
-          f'{speeds.size} changed training pixels move')
-    print(f'{"flow":<15}{"threshold":>10}')
+    thresholds = {}
     for flow in flows:
         cfg = dict(proposer_cfg, flow=flow)
         if flow != 'farneback':
             cfg['flow_params'] = None
         proposer = PROPOSALS.build(cfg)
-        speeds = np.concatenate([changed_speeds(v, proposer) for v in tqdm(
+        own = np.concatenate([changed_speeds(v, proposer) for v in tqdm(
             train, desc=flow, leave=False)])
-        print(f'{flow:<15}{np.quantile(speeds, 1 - share):>10.3f}',
-              flush=True)
+        thresholds[flow] = float(np.quantile(own, 1 - share))
+    return reference, share, speeds.size, thresholds
 
 
 def frame_scores(per_frame, index, mean, std, k):
@@ -144,7 +149,17 @@ def main():
     cv2.setNumThreads(1)
     train = [f for f, _ in grey_videos(cfg.fit_train_dataloader.dataset)]
     if args.match_threshold:
-        return match_thresholds(cfg.model.tubes.proposer, train, args.flows)
+        reference, share, pixels, thresholds = match_thresholds(
+            cfg.model.tubes.proposer, train, args.flows)
+        params = (f' {reference.flow.flow_params}'
+                  if reference.flow.method == 'farneback' else '')
+        print(f'reference: {reference.flow.method}{params} above '
+              f'{reference.flow_threshold}: {100 * share:.1f}% of {pixels} '
+              'changed training pixels move')
+        print(f'{"flow":<15}{"threshold":>10}')
+        for flow, threshold in thresholds.items():
+            print(f'{flow:<15}{threshold:>10.3f}')
+        return None
     val = [f for f, _ in grey_videos(cfg.fit_dataloader.dataset)]
     test = (list(grey_videos(cfg.test_dataloader.dataset))
             if args.test_auc else [])
