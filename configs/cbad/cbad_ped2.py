@@ -9,8 +9,9 @@ _base_ = [
 # recipes are cbad_ped2_wholeframe.py (GPU) and cbad_ped2_cpu.py.
 # Every choice was made without test labels (configs/cbad/README.md says
 # which signal chose what):
-#   proposals: Farneback flow (over DIS, by the sped-up validation signal;
-#     1 iteration over 2 / 3, ninth round), background AND motion (drops
+#   proposals: Farneback flow (over DIS, by the sped-up validation signal
+#     and again on this model, twelfth and thirteenth rounds; 1 iteration
+#     over 2 / 3, ninth round), background AND motion (drops
 #     the background model's ghosts), regions >= 40 px, flow over the
 #     whole frame;
 #   tubes: anchored at the window's last frame (causal), boxes following an
