@@ -1,4 +1,4 @@
-_base_ = ['./futurepred_ped2.py']
+_base_ = ['./futurepred_ped2_64x96.py']
 # FFP on CUHK Avenue: the recipe of futurepred_ped2.py, the 16:9 frames at a
 # Ped2-like pixel budget. Not yet measured.
 _videos = dict(_base_.video_datasets.avenue, pipeline=[

@@ -1,4 +1,4 @@
-_base_ = ['./futurepred_ped2.py']
+_base_ = ['./futurepred_ped2_64x96.py']
 # FFP's CPU recipe at twice the resolution (128x192, Ped2's aspect ratio;
 # the paper: 256x256), about 4x the compute per step: one step of the
 # learning curve towards the paper's input size (docs/benchmarks.md).

@@ -1,4 +1,4 @@
-_base_ = ['./futurepred_ped2.py']
+_base_ = ['./futurepred_ped2_64x96.py']
 # FFP's published recipe (Liu et al. 2018 and the authors' code) as far as
 # cbad follows it (configs/futurepred/README.md lists what differs): 256x256
 # grey input, widths 64 (generator) / 128 (discriminator), Adam at 1e-4 /

@@ -3,7 +3,7 @@ _base_ = [
     '../_base_/schedules/adam_1e-4_120e.py', '../_base_/default_runtime.py'
 ]
 # FFP on the built-in synthetic scene (minutes on 2 CPU cores): 5-frame
-# clips as in futurepred_ped2.py, the 120x160 grey frames resized to 60x80.
+# clips as in futurepred_ped2_64x96.py, the 120x160 grey frames resized to 60x80.
 clip_len = 5  # FFP: 4 past frames + the frame to predict
 model = dict(
     generator=dict(in_frames=clip_len - 1, base_channels=16),
@@ -16,7 +16,7 @@ train_pipeline = test_pipeline = [
 ]
 # Training clips every 4 frames; fitting and testing at stride 1, so every
 # frame from the 5th on is predicted exactly once and scored by that
-# prediction ('end', as in futurepred_ped2.py).
+# prediction ('end', as in futurepred_ped2_64x96.py).
 train_dataloader = dict(batch_size=8, dataset=dict(
     clip_len=clip_len, pipeline=train_pipeline))
 fit_dataloader = test_dataloader = dict(
