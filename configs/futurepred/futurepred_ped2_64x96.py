@@ -4,7 +4,7 @@ _base_ = [
 ]
 # FFP on UCSD Ped2, the 64x96 CPU recipe (see configs/futurepred/README.md;
 # `futurepred_ped2.py` until 2026-12-03, when the zoo's `futurepred_ped2`
-# became its 128x192 variant, futurepred_ped2_hires.py): the
+# became its 128x192 variant, futurepred_ped2.py since): the
 # paper's 256x256 colour input, widths 64 (G) / 128 (D) and batch 4 shrunk
 # to fit ~30 min on 2 CPU cores. The Avenue and ShanghaiTech configs are
 # this recipe on their videos (grey input; the paper uses colour).
