@@ -42,8 +42,9 @@ from cbad.datasets.sources import read_grey  # noqa: E402
 from cbad.evaluation.functional import roc_auc  # noqa: E402
 from cbad.proposals import (ATTRIBUTE_NAMES, COMBINE_MODES,  # noqa: E402
                             FLOW_METHODS, BackgroundMotionProposer,
-                            motion_attributes)
-from cbad.registry import DATASETS, PROPOSALS, register_all_modules  # noqa: E402
+                            flow_magnitude, motion_attributes)
+from cbad.registry import (DATASETS, PROPOSALS,  # noqa: E402
+                           register_all_modules)
 from cbad.utils.cli import add_debug_argument, run_cli  # noqa: E402
 from cbad.utils.errors import UserInputError  # noqa: E402
 
@@ -101,7 +102,7 @@ def changed_speeds(frames, proposer):
         changed = proposer.background.apply(small)
         if previous is not None:
             flow = proposer.flow(previous, small)
-            speeds.append(np.hypot(flow[..., 0], flow[..., 1])[changed])
+            speeds.append(flow_magnitude(flow)[changed])
         previous = small
     return np.concatenate(speeds) if speeds else np.zeros(0, np.float32)
 
@@ -126,9 +127,12 @@ def match_thresholds(proposer_cfg, train, flows):
         cfg = dict(proposer_cfg, flow=flow)
         if flow != 'farneback':
             cfg['flow_params'] = None
-        proposer = PROPOSALS.build(cfg)
-        own = np.concatenate([changed_speeds(v, proposer) for v in tqdm(
-            train, desc=flow, leave=False)])
+        if cfg == dict(proposer_cfg):  # the reference itself: speeds known
+            own = speeds
+        else:
+            proposer = PROPOSALS.build(cfg)
+            own = np.concatenate([changed_speeds(v, proposer) for v in tqdm(
+                train, desc=flow, leave=False)])
         thresholds[flow] = float(np.quantile(own, 1 - share))
     return reference, share, speeds.size, thresholds
 
