@@ -66,6 +66,11 @@ class BackgroundMotionProposer:
             ``'frame'``.
         flow_margin (int): Context around each foreground region for
             ``flow_where='foreground'``, grid pixels. Defaults to 8.
+        flow_downsample (int): Compute the flow on the grid shrunk by this
+            factor again and resize it back to the grid
+            (:class:`~.optical_flow.OpticalFlow`'s ``downsample``); the
+            background model, regions and attributes stay on the grid. Only
+            with ``flow_where='frame'``. Defaults to 1.
     """
 
     def __init__(self,
@@ -81,7 +86,8 @@ class BackgroundMotionProposer:
                  max_proposals: Optional[int] = None,
                  flow_where: str = 'frame',
                  flow_margin: int = 8,
-                 flow_params: Optional[dict] = None) -> None:
+                 flow_params: Optional[dict] = None,
+                 flow_downsample: int = 1) -> None:
         if combine not in COMBINE_MODES:
             raise ValueError(f'Unknown combine mode {combine!r}; expected '
                              f'one of {", ".join(COMBINE_MODES)}.')
@@ -94,6 +100,10 @@ class BackgroundMotionProposer:
                 "flow_where='foreground' leaves the flow outside the "
                 "background difference at zero, so it needs combine='and' "
                 f"or 'background', got combine={combine!r}.")
+        if flow_where == 'foreground' and flow_downsample != 1:
+            raise ValueError("flow_where='foreground' computes the flow on "
+                             'the grid itself; it takes no flow_downsample '
+                             f'(got {flow_downsample}).')
         if flow_margin < 0:
             raise ValueError(f'flow_margin must be >= 0, got {flow_margin}.')
         self.flow_where = flow_where
@@ -104,7 +114,7 @@ class BackgroundMotionProposer:
         self.background_name = background
         self.background = build_background(background,
                                            **(background_cfg or {}))
-        self.flow = OpticalFlow(flow, scale, flow_params)
+        self.flow = OpticalFlow(flow, scale, flow_params, flow_downsample)
         self.scale = self.flow.scale
         self.flow_threshold = float(flow_threshold)
         self.combine = combine

@@ -66,6 +66,24 @@ def test_a_higher_reference_threshold_raises_every_matched_threshold():
     assert high['dis_ultrafast'] > low['dis_ultrafast']
 
 
+def test_downsample_and_flow_params_reach_the_candidate_only():
+    train = [moving_square_video(), moving_square_video(step=3, seed=1)]
+    reference, share, _, thresholds = tool.match_thresholds(
+        reference_cfg(), train, ['farneback'], downsample=2,
+        flow_params=dict(winsize=7))
+    assert reference.flow.downsample == 1  # the reference is the config's
+    assert reference.flow.flow_params['winsize'] == 15
+    candidate = tool.PROPOSALS.build(dict(
+        reference_cfg(), flow_downsample=2,
+        flow_params=dict(iterations=1, winsize=7)))
+    speeds = np.concatenate([tool.changed_speeds(v, candidate)
+                             for v in train])
+    assert (speeds > thresholds['farneback']).mean() == pytest.approx(
+        share, abs=0.01)
+    # a different flow than the reference's, so a different threshold
+    assert thresholds['farneback'] != pytest.approx(1.0, abs=1e-3)
+
+
 def test_a_still_video_has_nothing_to_match():
     still = [np.full((120, 160), 80, np.uint8)] * 10
     with pytest.raises(UserInputError, match='no pixel'):

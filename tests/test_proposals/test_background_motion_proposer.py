@@ -191,6 +191,43 @@ def test_farneback_params_reach_the_flow(iterations):
     assert proposer.flow.flow_params['iterations'] == iterations
 
 
+@pytest.mark.parametrize('method', ['farneback', 'dis_ultrafast'])
+def test_downsampled_flow_stays_on_the_grid_in_input_pixels(method):
+    frames, truth = _scene(squares=((10, 40, 4, 2), ))
+    x0, y0, _, y1 = truth[11][0]
+    x1 = truth[10][0][2]
+    full = OpticalFlow(method, 0.5)
+    coarse = OpticalFlow(method, 0.5, downsample=2)
+    small = [coarse.resize(f) for f in frames[10:12]]
+    field = coarse(*small)
+    assert field.shape == full(*small).shape  # the grid, not the coarse one
+    assert field.dtype == np.float32
+    region = field[int(y0 * 0.5):int(y1 * 0.5), int(x0 * 0.5):int(x1 * 0.5)]
+    assert np.median(region[..., 0]) == pytest.approx(4, abs=0.8)
+    assert np.median(region[..., 1]) == pytest.approx(2, abs=0.8)
+    assert np.abs(field[:10, :10]).max() < 0.5  # the still corner
+
+
+def test_flow_downsample_reaches_the_proposer_and_finds_the_object():
+    # as test_one_moving_square_gives_one_box_on_it, past the warm-up
+    frames, truth = _scene(num_frames=40, squares=((-SIDE, 60, 3, 0), ))
+    proposer = BackgroundMotionProposer(flow_downsample=2, combine='and',
+                                        min_area=60)
+    assert proposer.flow.downsample == 2
+    found = proposer(frames)
+    assert found[30].flow.shape[:2] == proposer.flow.grid_size(
+        frames[0].shape)
+    hits = [t for t in range(24, len(frames)) if len(found[t]) == 1
+            and _iou(found[t].boxes[0], truth[t][0]) > 0.5]
+    assert all(len(found[t]) <= 1 for t in range(24, len(frames)))
+    assert len(hits) >= 0.8 * (len(frames) - 24)
+    with pytest.raises(ValueError, match='integer >= 1'):
+        OpticalFlow('farneback', downsample=0)
+    with pytest.raises(ValueError, match='no flow_downsample'):
+        BackgroundMotionProposer(combine='and', flow_where='foreground',
+                                 flow_downsample=2)
+
+
 def test_bad_input_is_refused_clearly():
     proposer = BackgroundMotionProposer()
     with pytest.raises(ValueError, match='uint8 grey frame'):

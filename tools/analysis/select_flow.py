@@ -18,7 +18,10 @@ changed, the config's proposer (its flow, flow parameters and
 the speed above which the same share of its own changed pixels lies. A flow
 that smooths speeds down (DIS at a coarse finest scale) then keeps the same
 foreground area as the reference instead of losing small, slow objects to a
-threshold set for another method. Prints the thresholds; reads no label.
+threshold set for another method. With ``--downsample N`` each flow is
+computed on the grid shrunk N times again (the proposer's
+``flow_downsample``), and ``--flow-params`` overrides the Farneback
+candidate's parameters. Prints the thresholds; reads no label.
 
 Example::
 
@@ -26,6 +29,7 @@ Example::
         configs/cbad/cbad_ped2.py
 """
 import argparse
+import json
 import os.path as osp
 import sys
 
@@ -70,6 +74,17 @@ def parse_args():
                         help="print each flow's threshold that keeps the "
                         "config's share of moving changed pixels on the "
                         'training videos (see above), then stop')
+    parser.add_argument('--downsample', type=int, default=1,
+                        help='with --match-threshold: each flow computed on '
+                        "the grid shrunk by this factor (the proposer's "
+                        '`flow_downsample`); the reference stays the '
+                        "config's proposer (default 1)")
+    parser.add_argument('--flow-params', type=json.loads, default=None,
+                        metavar='JSON',
+                        help="with --match-threshold: Farneback parameters "
+                        "overriding the config's for the farneback "
+                        'candidate, e.g. \'{"winsize": 7}\' (the reference '
+                        "stays the config's)")
     add_debug_argument(parser)
     return parser.parse_args()
 
@@ -107,7 +122,8 @@ def changed_speeds(frames, proposer):
     return np.concatenate(speeds) if speeds else np.zeros(0, np.float32)
 
 
-def match_thresholds(proposer_cfg, train, flows):
+def match_thresholds(proposer_cfg, train, flows, downsample=1,
+                     flow_params=None):
     """Per flow method, the threshold keeping the reference proposer's share
     of moving changed pixels on ``train`` (see the module docstring).
 
@@ -127,6 +143,11 @@ def match_thresholds(proposer_cfg, train, flows):
         cfg = dict(proposer_cfg, flow=flow)
         if flow != 'farneback':
             cfg['flow_params'] = None
+        elif flow_params:
+            cfg['flow_params'] = dict(cfg.get('flow_params') or {},
+                                      **flow_params)
+        if downsample != 1:
+            cfg['flow_downsample'] = downsample
         if cfg == dict(proposer_cfg):  # the reference itself: speeds known
             own = speeds
         else:
@@ -154,13 +175,18 @@ def main():
     train = [f for f, _ in grey_videos(cfg.fit_train_dataloader.dataset)]
     if args.match_threshold:
         reference, share, pixels, thresholds = match_thresholds(
-            cfg.model.tubes.proposer, train, args.flows)
+            cfg.model.tubes.proposer, train, args.flows, args.downsample,
+            args.flow_params)
         params = (f' {reference.flow.flow_params}'
                   if reference.flow.method == 'farneback' else '')
         print(f'reference: {reference.flow.method}{params} above '
               f'{reference.flow_threshold}: {100 * share:.1f}% of {pixels} '
               'changed training pixels move')
-        print(f'{"flow":<15}{"threshold":>10}')
+        print(f'{"flow":<15}{"threshold":>10}'
+              + (f' (flow_downsample {args.downsample})'
+                 if args.downsample != 1 else '')
+              + (f' (farneback with {args.flow_params})'
+                 if args.flow_params else ''))
         for flow, threshold in thresholds.items():
             print(f'{flow:<15}{threshold:>10.3f}')
         return None
