@@ -158,14 +158,16 @@ class BackgroundMotionProposer:
         else:
             flow = self.flow(self._previous, small)
         self._previous = small
+        speed = None
         if self.combine == 'background':
             foreground = changed
         else:
-            moving = flow_magnitude(flow) > self.flow_threshold
+            speed = flow_magnitude(flow)
+            moving = speed > self.flow_threshold
             foreground = (moving if self.combine == 'flow' else
                           (changed | moving) if self.combine == 'or' else
                           (changed & moving))
-        return self._regions(foreground, flow, grey.shape[:2])
+        return self._regions(foreground, flow, grey.shape[:2], speed)
 
     def _foreground_flow(self, previous: np.ndarray, small: np.ndarray,
                          changed: np.ndarray) -> np.ndarray:
@@ -187,50 +189,54 @@ class BackgroundMotionProposer:
         return [self.step(frame) for frame in frames]
 
     def _regions(self, foreground: np.ndarray, flow: np.ndarray,
-                 frame_shape: tuple) -> FrameProposals:
+                 frame_shape: tuple,
+                 speed: Optional[np.ndarray] = None) -> FrameProposals:
         mask = foreground.astype(np.uint8)
         if self.close_kernel is not None:
             mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, self.close_kernel)
         grouping = (cv2.dilate(mask, self.merge_kernel)
                     if self.merge_kernel is not None else mask)
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(
-            grouping, connectivity=8)
-        labels = labels.astype(np.int32) - 1  # background -1, regions 0..
-        regions = np.arange(count - 1)
+        count, raw, stats, _ = cv2.connectedComponentsWithStats(
+            grouping, connectivity=8)  # raw: background 0, regions 1..
         if self.merge_kernel is not None:
             # Boxes and areas from the real foreground, not the dilation.
+            labels = raw - 1  # background -1, regions 0..
             labels[mask == 0] = -1
             areas = np.bincount(labels[labels >= 0], minlength=count - 1)
         else:
             areas = stats[1:, cv2.CC_STAT_AREA]
         pixel_area = 1.0 / (self.scale * self.scale)
-        keep = sorted((k for k in regions
-                       if areas[k] * pixel_area >= self.min_area),
-                      key=lambda k: -areas[k])
+        # largest first, ties in label order
+        keep = np.flatnonzero(areas * pixel_area >= self.min_area)
+        keep = keep[np.argsort(-areas[keep], kind='stable')]
         if self.max_proposals is not None:
             keep = keep[:self.max_proposals]
-        boxes = np.zeros((len(keep), 4), np.float32)
-        for row, k in enumerate(keep):
-            x, y, width, height = stats[k + 1, :4]
-            if self.merge_kernel is not None:  # shrink to the foreground
-                ys, xs = np.nonzero(labels[y:y + height, x:x + width] == k)
-                x, y = x + xs.min(), y + ys.min()
-                width, height = xs.max() - xs.min() + 1, ys.max() - ys.min(
-                ) + 1
-            boxes[row] = (x, y, x + width, y + height)
+        x, y, width, height = stats[keep + 1, :4].T
+        if self.merge_kernel is not None:  # shrink to the foreground
+            x, y, width, height = (v.copy() for v in (x, y, width, height))
+            for row, k in enumerate(keep):
+                ys, xs = np.nonzero(
+                    labels[y[row]:y[row] + height[row],
+                           x[row]:x[row] + width[row]] == k)
+                x[row], y[row] = x[row] + xs.min(), y[row] + ys.min()
+                width[row] = xs.max() - xs.min() + 1
+                height[row] = ys.max() - ys.min() + 1
+        boxes = np.stack([x, y, x + width, y + height], 1).astype(np.float32)
         boxes /= self.scale
         boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, frame_shape[1])
         boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, frame_shape[0])
         remap = np.full(count, -1, np.int32)  # old index + 1 -> new index
-        remap[np.asarray(keep, int) + 1] = np.arange(len(keep))
+        remap[keep + 1] = np.arange(len(keep))
+        region_labels = (remap[labels + 1] if self.merge_kernel is not None
+                         else remap[raw])
         return FrameProposals(
             boxes=boxes,
-            areas=np.asarray([areas[k] * pixel_area for k in keep],
-                             np.float32),
-            labels=remap[labels + 1],
+            areas=(areas[keep] * pixel_area).astype(np.float32),
+            labels=region_labels,
             flow=flow,
             scale=self.scale,
-            frame_shape=tuple(frame_shape))
+            frame_shape=tuple(frame_shape),
+            speed=speed)
 
 
 def _span(start: int, stop: int, min_side: int, size: int) -> tuple:

@@ -21,6 +21,10 @@ class FrameProposals:
             a video's first frame); None for plugins without flow.
         scale (float): Size of the reduced grid relative to the input frame.
         frame_shape (tuple): (H, W) of the input frame.
+        speed (np.ndarray, optional): (h, w) float32 ``|flow|`` per grid
+            pixel when the plugin computed it anyway (read by
+            :func:`~.motion_attributes.motion_attributes` instead of
+            computing it again); None otherwise.
     """
 
     boxes: np.ndarray
@@ -29,6 +33,7 @@ class FrameProposals:
     flow: Optional[np.ndarray]
     scale: float
     frame_shape: tuple
+    speed: Optional[np.ndarray] = None
 
     def __len__(self) -> int:
         return len(self.boxes)

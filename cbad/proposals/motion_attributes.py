@@ -21,7 +21,8 @@ ATTRIBUTE_NAMES = (
     ['box_height', 'box_width', 'centre_y', 'centre_x'])
 
 
-def motion_attributes(proposals: FrameProposals) -> np.ndarray:
+def motion_attributes(proposals: FrameProposals,
+                      directions: bool = True) -> np.ndarray:
     """Motion attributes of every region of one frame.
 
     Velocities are in input-frame pixels per frame; the direction histogram
@@ -31,6 +32,9 @@ def motion_attributes(proposals: FrameProposals) -> np.ndarray:
 
     Args:
         proposals (FrameProposals): One frame's proposals, with flow.
+        directions (bool): Compute the direction histogram; False leaves
+            its columns at 0 (cheaper, for callers that do not read them).
+            Defaults to True.
 
     Returns:
         np.ndarray: (K, len(ATTRIBUTE_NAMES)) float32.
@@ -39,7 +43,9 @@ def motion_attributes(proposals: FrameProposals) -> np.ndarray:
     height, width = proposals.frame_shape
     if proposals.flow is None:
         raise ValueError('motion_attributes needs proposals with flow.')
-    speed = flow_magnitude(proposals.flow)
+    speed = (proposals.speed if proposals.speed is not None else
+             flow_magnitude(proposals.flow))
+    no_directions = np.zeros(DIRECTION_BINS)
     scale = proposals.scale
     for k, (x0, y0, x1, y1) in enumerate(proposals.boxes):
         # The region's pixels, looked up inside its own box on the grid.
@@ -49,12 +55,8 @@ def motion_attributes(proposals: FrameProposals) -> np.ndarray:
         inside = proposals.labels[top:bottom, left:right] == k
         region_speed = speed[top:bottom, left:right][inside]
         region_flow = proposals.flow[top:bottom, left:right][inside]
-        angle = np.arctan2(region_flow[:, 1], region_flow[:, 0])
-        bins = ((angle + np.pi) / (2 * np.pi) * DIRECTION_BINS).astype(int)
-        histogram = np.bincount(bins.clip(0, DIRECTION_BINS - 1),
-                                region_speed, DIRECTION_BINS)
-        total = histogram.sum()
-        histogram = histogram / total if total > 0 else histogram
+        histogram = (_direction_histogram(region_flow, region_speed)
+                     if directions else no_directions)
         p90 = np.partition(region_speed, int(0.9 * (len(region_speed) - 1)))
         rows.append(np.concatenate([
             [region_speed.mean(), p90[int(0.9 * (len(region_speed) - 1))],
@@ -64,3 +66,15 @@ def motion_attributes(proposals: FrameProposals) -> np.ndarray:
              (y0 + y1) / 2 / height, (x0 + x1) / 2 / width]
         ]))
     return np.asarray(rows, np.float32).reshape(-1, len(ATTRIBUTE_NAMES))
+
+
+def _direction_histogram(region_flow: np.ndarray,
+                         region_speed: np.ndarray) -> np.ndarray:
+    """Speed-weighted histogram of flow directions, summing to 1 (zeros for
+    a still region)."""
+    angle = np.arctan2(region_flow[:, 1], region_flow[:, 0])
+    bins = ((angle + np.pi) / (2 * np.pi) * DIRECTION_BINS).astype(int)
+    histogram = np.bincount(bins.clip(0, DIRECTION_BINS - 1), region_speed,
+                            DIRECTION_BINS)
+    total = histogram.sum()
+    return histogram / total if total > 0 else histogram

@@ -117,6 +117,8 @@ class TubeExtractor:
         self.crop_size = crop_size
         self.attribute_names = tuple(attributes)
         self.attribute_columns = [ATTRIBUTE_NAMES.index(a) for a in attributes]
+        # the direction histogram only when a kept attribute reads it
+        self._directions = any(a.startswith('direction_') for a in attributes)
         self.mask_background = mask_background
         self.mask_kernel = (np.ones((2 * mask_dilate + 1, ) * 2, np.uint8)
                             if mask_dilate > 0 else None)
@@ -136,7 +138,8 @@ class TubeExtractor:
         """The next frame's proposals, their track ids (-1 untracked) and
         their motion attributes (K, F): causal, one frame at a time."""
         found = self.proposer.step(frame)
-        attributes = motion_attributes(found)[:, self.attribute_columns]
+        attributes = motion_attributes(
+            found, self._directions)[:, self.attribute_columns]
         ids = (self.tracker.update(found.boxes) if self.tracker is not None
                else np.full(len(found), -1, np.int64))
         return found, ids, attributes

@@ -210,15 +210,20 @@ def crop_tube(frames: Union[Sequence[np.ndarray], np.ndarray],
             f'Tube needs frame {indices.max()} but only {len(frames)} frames '
             f'were given; pass all frames of video {tube.video!r}.')
     crops = np.empty((tube.clip_len, size, size), np.uint8)
-    for t, (index, box) in enumerate(zip(indices, tube.boxes)):
-        frame = np.asarray(frames[index])
+    boxes = tube.boxes
+    # every frame's rounding at once (the same arithmetic as one by one)
+    corners = np.floor(boxes[:, :2] + 0.5).astype(np.int64).tolist()
+    sides = np.maximum(1, np.floor(boxes[:, 2:] - boxes[:, :2] + 0.5).astype(
+        np.int64)).tolist()
+    for t, index in enumerate(indices.tolist()):
+        frame = frames[index]
+        if not isinstance(frame, np.ndarray):
+            frame = np.asarray(frame)
         if frame.ndim != 2 or frame.dtype != np.uint8:
             raise ValueError('crop_tube expects (H, W) uint8 grey frames, '
                              f'got {frame.dtype} {frame.shape}.')
         height, width = frame.shape
-        x0, y0 = (int(np.floor(v + 0.5)) for v in box[:2])
-        crop_w = max(1, int(np.floor(box[2] - box[0] + 0.5)))
-        crop_h = max(1, int(np.floor(box[3] - box[1] + 0.5)))
+        (x0, y0), (crop_w, crop_h) = corners[t], sides[t]
         if x0 >= 0 and y0 >= 0 and x0 + crop_w <= width and \
                 y0 + crop_h <= height:
             patch = frame[y0:y0 + crop_h, x0:x0 + crop_w]
