@@ -1,8 +1,10 @@
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
 
-from cbad.proposals import (ATTRIBUTE_NAMES, FLOW_METHODS,
+from cbad.proposals import (ATTRIBUTE_NAMES, DIRECTION_BINS, FLOW_METHODS,
                             BackgroundMotionProposer, OpticalFlow,
                             motion_attributes)
 from cbad.registry import PROPOSALS
@@ -78,6 +80,26 @@ def test_motion_attributes_measure_speed_and_direction():
     assert directions.argmax() in (3, 4)
     assert np.median(column['box_height']) == pytest.approx(
         SIDE / HEIGHT, rel=0.35)
+
+
+def test_motion_attributes_shortcuts_change_no_value():
+    # The proposer's kept |flow| and directions=False give the same numbers
+    # as computing everything from the flow alone (cv2.magnitude itself can
+    # differ in the last bit between two calls on the same field: its SIMD
+    # and scalar paths, by memory alignment).
+    frames, _ = _scene(squares=((10, 40, 3, 0), (90, 80, 0, 2)))
+    proposals = BackgroundMotionProposer(combine='and', min_area=60)(frames)
+    assert any(len(p) == 2 for p in proposals)
+    hist = slice(4, 4 + DIRECTION_BINS)
+    for found in proposals[8:]:
+        np.testing.assert_allclose(found.speed, cv2.magnitude(
+            found.flow[..., 0], found.flow[..., 1]), rtol=1e-6)
+        full = motion_attributes(dataclasses.replace(found, speed=None))
+        np.testing.assert_allclose(motion_attributes(found), full, rtol=1e-6)
+        cheap = motion_attributes(found, directions=False)
+        assert not cheap[:, hist].any()
+        np.testing.assert_allclose(np.delete(cheap, hist, 1),
+                                   np.delete(full, hist, 1), rtol=1e-6)
 
 
 def test_faster_objects_get_larger_speeds():
