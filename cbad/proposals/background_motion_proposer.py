@@ -1,5 +1,5 @@
 """Moving-region proposals from a causal background model and optical flow."""
-from typing import Iterable, List, Optional
+from typing import Iterable, List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -140,6 +140,30 @@ class BackgroundMotionProposer:
         Returns:
             FrameProposals: boxes, areas, region labels and the flow.
         """
+        changed, flow = self.motion(grey)
+        speed = None
+        if self.combine == 'background':
+            foreground = changed
+        else:
+            speed = flow_magnitude(flow)
+            moving = speed > self.flow_threshold
+            foreground = (moving if self.combine == 'flow' else
+                          (changed | moving) if self.combine == 'or' else
+                          (changed & moving))
+        return self._regions(foreground, flow, grey.shape[:2], speed)
+
+    def motion(self, grey: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """Advance the background model and the flow by the next frame of
+        the current video (what :meth:`step` builds its regions from).
+
+        Args:
+            grey (np.ndarray): (H, W) uint8 grey frame.
+
+        Returns:
+            tuple: the background difference, an (h, w) bool mask on the
+            grid, and the flow from the previous frame, (h, w, 2) float32
+            in input pixels/frame (zeros for a video's first frame).
+        """
         if grey.ndim != 2 or grey.dtype != np.uint8:
             raise ValueError('BackgroundMotionProposer.step expects an (H, W) '
                              f'uint8 grey frame, got {grey.dtype} '
@@ -158,16 +182,7 @@ class BackgroundMotionProposer:
         else:
             flow = self.flow(self._previous, small)
         self._previous = small
-        speed = None
-        if self.combine == 'background':
-            foreground = changed
-        else:
-            speed = flow_magnitude(flow)
-            moving = speed > self.flow_threshold
-            foreground = (moving if self.combine == 'flow' else
-                          (changed | moving) if self.combine == 'or' else
-                          (changed & moving))
-        return self._regions(foreground, flow, grey.shape[:2], speed)
+        return changed, flow
 
     def _foreground_flow(self, previous: np.ndarray, small: np.ndarray,
                          changed: np.ndarray) -> np.ndarray:

@@ -111,14 +111,11 @@ def changed_speeds(frames, proposer):
     background model marks as changed, over one video (first frame, which
     has no flow, left out)."""
     proposer.reset()
-    previous, speeds = None, []
-    for grey in frames:
-        small = proposer.flow.resize(grey)
-        changed = proposer.background.apply(small)
-        if previous is not None:
-            flow = proposer.flow(previous, small)
+    speeds = []
+    for t, grey in enumerate(frames):
+        changed, flow = proposer.motion(grey)
+        if t:
             speeds.append(flow_magnitude(flow)[changed])
-        previous = small
     return np.concatenate(speeds) if speeds else np.zeros(0, np.float32)
 
 
