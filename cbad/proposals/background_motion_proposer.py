@@ -165,7 +165,7 @@ class BackgroundMotionProposer:
             in input pixels/frame (zeros for a video's first frame).
         """
         if grey.ndim != 2 or grey.dtype != np.uint8:
-            raise ValueError('BackgroundMotionProposer.step expects an (H, W) '
+            raise ValueError('BackgroundMotionProposer expects an (H, W) '
                              f'uint8 grey frame, got {grey.dtype} '
                              f'{grey.shape}.')
         small = self.flow.resize(grey)
@@ -226,9 +226,8 @@ class BackgroundMotionProposer:
         keep = keep[np.argsort(-areas[keep], kind='stable')]
         if self.max_proposals is not None:
             keep = keep[:self.max_proposals]
-        x, y, width, height = stats[keep + 1, :4].T
+        x, y, width, height = stats[keep + 1, :4].T  # a copy of stats rows
         if self.merge_kernel is not None:  # shrink to the foreground
-            x, y, width, height = (v.copy() for v in (x, y, width, height))
             for row, k in enumerate(keep):
                 ys, xs = np.nonzero(
                     labels[y[row]:y[row] + height[row],

@@ -216,9 +216,7 @@ def crop_tube(frames: Union[Sequence[np.ndarray], np.ndarray],
     sides = np.maximum(1, np.floor(boxes[:, 2:] - boxes[:, :2] + 0.5).astype(
         np.int64)).tolist()
     for t, index in enumerate(indices.tolist()):
-        frame = frames[index]
-        if not isinstance(frame, np.ndarray):
-            frame = np.asarray(frame)
+        frame = np.asarray(frames[index])
         if frame.ndim != 2 or frame.dtype != np.uint8:
             raise ValueError('crop_tube expects (H, W) uint8 grey frames, '
                              f'got {frame.dtype} {frame.shape}.')
