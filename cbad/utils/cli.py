@@ -153,7 +153,22 @@ def run_cli(main: Callable[[], Any],
         prog = osp.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ''
         print(f'{prog or "cbad"}: error: {message}', file=sys.stderr)
         return EXIT_USER_ERROR
+    finally:
+        close_process_group()
     return 0 if status is None else int(status)
+
+
+def close_process_group() -> None:
+    """Destroy the distributed process group a tool left open, if any.
+
+    Left to the interpreter's exit, gloo's threads can be torn down in an
+    order that aborts the process ("terminate called without an active
+    exception", SIGABRT; seen once in CI's two-process ``tools/test.py``
+    run after every metric was written). torch is not imported for this.
+    """
+    dist = sys.modules.get('torch.distributed')
+    if dist is not None and dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def add_config_arguments(parser: argparse.ArgumentParser,

@@ -308,3 +308,26 @@ def test_a_wrong_scope_still_warns():
         logger.removeHandler(handler)
     assert any('Failed to search registry with scope "cbadx"' in
                r.getMessage() for r in records)
+
+
+@pytest.mark.parametrize('fails', [False, True])
+def test_run_cli_destroys_the_process_group_it_leaves(tmp_path, fails):
+    """A tool's process group is destroyed before the interpreter exits,
+    whether the tool returns or fails."""
+    import torch.distributed as dist
+    dist.init_process_group(
+        'gloo', init_method=f'file://{tmp_path / "store"}', rank=0,
+        world_size=1)
+    assert dist.is_initialized()
+
+    def tool():
+        if fails:
+            raise UserInputError('bad input')
+
+    try:
+        status = run_cli(tool, argv=[])
+    finally:
+        if dist.is_initialized():  # keep the other tests clean either way
+            dist.destroy_process_group()
+            pytest.fail('run_cli left the process group open')
+    assert status == (2 if fails else 0)
