@@ -154,11 +154,11 @@ def run_cli(main: Callable[[], Any],
         print(f'{prog or "cbad"}: error: {message}', file=sys.stderr)
         return EXIT_USER_ERROR
     finally:
-        close_process_group()
+        _close_process_group()
     return 0 if status is None else int(status)
 
 
-def close_process_group() -> None:
+def _close_process_group() -> None:
     """Destroy the distributed process group a tool left open, if any.
 
     Left to the interpreter's exit, gloo's threads can be torn down in an

@@ -314,7 +314,7 @@ def test_a_wrong_scope_still_warns():
 def test_run_cli_destroys_the_process_group_it_leaves(tmp_path, fails):
     """A tool's process group is destroyed before the interpreter exits,
     whether the tool returns or fails."""
-    import torch.distributed as dist
+    dist = torch.distributed
     dist.init_process_group(
         'gloo', init_method=f'file://{tmp_path / "store"}', rank=0,
         world_size=1)
